@@ -1,0 +1,1 @@
+"""Accounts: people, roles, departments, sign-in and API tokens."""

@@ -1,0 +1,135 @@
+"""Writes and lookups for accounts: users, departments, sign-in and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from advocacy import database as db
+from advocacy.accounts.models import ApiToken, Department, Role, User, hash_token
+from advocacy.database import utcnow
+from advocacy.errors import NotFound, Rejected
+from advocacy.i18n import LANGUAGES
+from advocacy.signals import token_issued
+
+MIN_PASSWORD_LENGTH = 10
+# A hash computed once so that unknown e-mail addresses cost as much time as known ones.
+_DUMMY_HASH: list[str] = []
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader."""
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def ensure_department(name: str, *, is_demo: bool = False) -> Department:
+    """The department called ``name``, created when it does not exist yet."""
+    name = name.strip()
+    found = db.session.scalar(select(Department).where(func.lower(Department.name) == name.lower()))
+    if found is not None:
+        return found
+    department = Department(name=name, is_demo=is_demo)
+    db.session.add(department)
+    db.session.flush()
+    return department
+
+
+def create_user(
+    email: str,
+    *,
+    role: Role,
+    password: str,
+    name: str | None = None,
+    department: str | None = None,
+    is_demo: bool = False,
+) -> User:
+    """Create an account; refuses duplicates and weak passwords."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise Rejected("invalid_email", _l("Enter a valid e-mail address."), field="email")
+    if find_user(email) is not None:
+        raise Rejected("duplicate_email", _l("An account with this e-mail address exists."),
+                       status=409, field="email")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Rejected("weak_password",
+                       _l("Use a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+                       field="password")
+    user = User(
+        email=email,
+        name=(name or email.split("@")[0]).strip()[:120],
+        role=Role(role),
+        is_demo=is_demo,
+        active=True,
+    )
+    user.set_password(password)
+    if department:
+        user.department = ensure_department(department, is_demo=is_demo)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same cost either way)."""
+    user = find_user(email)
+    if user is None:
+        if not _DUMMY_HASH:
+            probe = User(email="", name="", password_hash="")
+            probe.set_password(secrets.token_hex(8))
+            _DUMMY_HASH.append(probe.password_hash)
+        User(email="", name="", password_hash=_DUMMY_HASH[0]).check_password(password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+def set_language(user: User | None, language: str) -> None:
+    """Remember the chosen UI language on the account."""
+    if language not in LANGUAGES:
+        raise Rejected("unknown_language", _l("Unknown language."), status=400)
+    if user is not None:
+        user.language = language
+
+
+def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token; the secret is returned once and only its hash is stored."""
+    name = name.strip() or "API"
+    if len(name) > 120:
+        raise Rejected("name_too_long", _l("Use at most 120 characters."), field="name")
+    secret = "adv_" + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=hash_token(secret), prefix=secret[:10])
+    db.session.add(token)
+    db.session.flush()
+    token_issued.send(token, actor=user)
+    return token, secret
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of ``user``'s own tokens; someone else's is simply not found."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token

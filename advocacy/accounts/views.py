@@ -1,0 +1,86 @@
+"""Sign-in, sign-out and the account page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from advocacy.accounts import operations
+from advocacy.accounts.forms import LoginForm, TokenForm
+from advocacy.extensions import limiter, login_limit_key
+from advocacy.security import public, requires, safe_next
+
+blueprint = Blueprint("accounts", __name__)
+
+
+def _login_rate() -> str:
+    from flask import current_app
+
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_rate, key_func=login_limit_key, methods=["POST"])
+def login() -> Response | str | tuple[str, int]:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(form.next.data, url_for("stories.mine")))
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(form.next.data, url_for("stories.mine")))
+        form.password.errors = [_("This e-mail address and password do not match.")]
+        return render_template("accounts/login.html", form=form), 401
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@blueprint.route("/logout", methods=["POST"])
+@public
+def logout() -> Response:
+    logout_user()  # CSRFProtect has checked the form's token already
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@blueprint.route("/account")
+@requires()
+def account() -> str:
+    return render_template(
+        "accounts/account.html",
+        tokens=operations.tokens_of(current_user),
+        token_form=TokenForm(),
+        new_secret=None,
+    )
+
+
+@blueprint.route("/account/tokens", methods=["POST"])
+@requires()
+def create_token() -> str | tuple[str, int]:
+    form = TokenForm()
+    new_secret = None
+    status = 200
+    if form.validate_on_submit():
+        _token, new_secret = operations.issue_token(current_user, form.name.data or "")
+    else:
+        status = 422
+    return render_template(
+        "accounts/account.html",
+        tokens=operations.tokens_of(current_user),
+        token_form=form,
+        new_secret=new_secret,
+    ), status
+
+
+@blueprint.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires()
+def revoke_token(token_id: int) -> Response:
+    operations.revoke_token(current_user, token_id)
+    flash(_("The token is revoked."), "info")
+    return redirect(url_for("accounts.account"))

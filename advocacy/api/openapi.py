@@ -1,0 +1,171 @@
+"""The OpenAPI 3.1 document of the JSON API (design.md §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from advocacy.stories.states import StoryStatus
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    texts = {400: "Malformed request", 401: "Missing or invalid token",
+             403: "Role does not allow this", 404: "Not found (or not yours to see)",
+             409: "State does not allow this", 413: "File too large",
+             415: "Unsupported content", 422: "Invalid input", 429: "Rate limited"}
+    return {str(code): _error(texts[code]) for code in codes}
+
+
+def _list_of(name: str) -> dict[str, Any]:
+    return {"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "items": _ref(name)},
+        "page": {"type": "integer"}, "per_page": {"type": "integer"},
+        "total": {"type": "integer"}, "pages": {"type": "integer"}}}
+
+
+STORY_ID = {"name": "story_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "details"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "details": {"type": "object"}}}}},
+    "Topic": {"type": "object", "required": ["slug", "name"], "properties": {
+        "slug": {"type": "string"}, "name": {"type": "string"}}},
+    "User": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
+        "role": {"enum": ["employee", "curator", "admin"]},
+        "department": {"type": ["string", "null"]}, "language": {"type": ["string", "null"]}}},
+    "Token": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "prefix": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+        "revoked": {"type": "boolean"}}},
+    "Media": {"type": "object", "required": ["id", "kind", "url", "width", "height"],
+              "properties": {
+                  "id": {"type": "integer"}, "kind": {"enum": ["photo", "video"]},
+                  "url": {"type": "string", "format": "uri"},
+                  "width": {"type": "integer"}, "height": {"type": "integer"},
+                  "duration": {"type": ["number", "null"]},
+                  "renditions": {"type": "object"},
+                  "removed_metadata": {"type": "array", "items": {"type": "string"}},
+                  "consent_confirmed": {"type": "boolean"}}},
+    "Finding": {"type": "object", "properties": {
+        "rule": {"type": "string"}, "severity": {"enum": ["block", "warn", "info"]},
+        "message": {"type": "string"}, "hint": {"type": ["string", "null"]},
+        "spans": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}}},
+    "Story": {"type": "object",
+              "required": ["id", "title", "body", "status", "topics", "media", "findings"],
+              "properties": {
+                  "id": {"type": "integer"}, "title": {"type": "string"},
+                  "body": {"type": "string"}, "status": {"enum": [s.value for s in StoryStatus]},
+                  "topics": {"type": "array", "items": {"type": "string"}},
+                  "media": {"type": "array", "items": _ref("Media")},
+                  "findings": {"type": "array", "items": _ref("Finding")},
+                  "consent": {"type": "boolean"}, "version": {"type": "integer"},
+                  "public_url": {"type": ["string", "null"]}}},
+    "StoryPatch": {"type": "object", "additionalProperties": False, "properties": {
+        "title": {"type": "string", "maxLength": 150}, "body": {"type": "string"},
+        "topics": {"type": "array", "items": {"type": "string"}},
+        "consent": {"type": "boolean"},
+        "version": {"type": "integer", "description": "Refuse with 409 if the story changed"}}},
+    "StoryUpload": {"type": "object", "required": ["title", "body"], "properties": {
+        "title": {"type": "string", "maxLength": 150}, "body": {"type": "string"},
+        "topics": {"type": "array", "items": {"type": "string"}},
+        "media": {"type": "array", "items": {"type": "string", "format": "binary"}},
+        "consent": {"type": "boolean"}}},
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document, with the server URL of the current request."""
+    story = _json(_ref("Story"), "The story")
+    multipart = {"required": True, "content": {"multipart/form-data": {
+        "schema": _ref("StoryUpload"),
+        "encoding": {"topics": {"style": "form", "explode": True},
+                     "media": {"contentType": "image/jpeg, image/png, image/webp, image/heic"}}}}}
+    paths: dict[str, Any] = {
+        "/tokens": {
+            "post": {"summary": "Exchange e-mail and password for a token", "security": [],
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": {"type": "object", "required": ["email", "password"],
+                                    "additionalProperties": False, "properties": {
+                                        "email": {"type": "string"},
+                                        "password": {"type": "string"},
+                                        "name": {"type": "string"}}}}}},
+                     "responses": {"201": _json({"allOf": [_ref("Token"), {
+                         "type": "object", "required": ["token"],
+                         "properties": {"token": {"type": "string"}}}]}, "The new token"),
+                         **_errors(400, 401, 415, 422, 429)}},
+            "get": {"summary": "Your tokens", "responses": {
+                "200": _json(_list_of("Token"), "Tokens"), **_errors(401)}}},
+        "/tokens/{token_id}": {"delete": {
+            "summary": "Revoke a token",
+            "parameters": [{"name": "token_id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "responses": {"204": {"description": "Revoked"}, **_errors(401, 404)}}},
+        "/me": {"get": {"summary": "Who you are", "responses": {
+            "200": _json(_ref("User"), "You"), **_errors(401)}}},
+        "/topics": {"get": {"summary": "Topics", "responses": {
+            "200": _json(_list_of("Topic"), "Topics"), **_errors(401)}}},
+        "/stories": {
+            "get": {"summary": "Your stories, most recently changed first",
+                    "parameters": [
+                        {"name": "page", "in": "query", "schema": {"type": "integer",
+                                                                    "minimum": 1}},
+                        {"name": "per_page", "in": "query",
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                        {"name": "status", "in": "query",
+                         "schema": {"enum": [s.value for s in StoryStatus]}}],
+                    "responses": {"200": _json(_list_of("Story"), "Stories"),
+                                  **_errors(400, 401)}},
+            "post": {"summary": "Write a story (a draft), with photos", "requestBody": multipart,
+                     "responses": {"201": story, **_errors(400, 401, 413, 415, 422)}}},
+        "/stories/{story_id}": {
+            "parameters": [STORY_ID],
+            "get": {"summary": "One story", "responses": {"200": story, **_errors(401, 404)}},
+            "patch": {"summary": "Change a draft or a story sent back for changes",
+                      "requestBody": {"required": True, "content": {"application/json": {
+                          "schema": _ref("StoryPatch")}}},
+                      "responses": {"200": story, **_errors(400, 401, 404, 409, 415, 422)}}},
+        "/stories/{story_id}/media": {"parameters": [STORY_ID], "post": {
+            "summary": "Add photos", "requestBody": {"required": True, "content": {
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "media": {"type": "array",
+                              "items": {"type": "string", "format": "binary"}},
+                    "consent": {"type": "boolean"}}}}}},
+            "responses": {"201": story, **_errors(400, 401, 404, 409, 413, 415, 422)}}},
+        "/stories/{story_id}/media/{media_id}": {"parameters": [STORY_ID, {
+            "name": "media_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "delete": {"summary": "Remove a photo", "responses": {
+                "204": {"description": "Removed"}, **_errors(401, 404, 409)}}},
+        "/stories/{story_id}/submit": {"parameters": [STORY_ID], "post": {
+            "summary": "Submit for review", "responses": {
+                "200": story, **_errors(401, 404, 409, 422)}}},
+        "/stories/{story_id}/withdraw": {"parameters": [STORY_ID], "post": {
+            "summary": "Withdraw from review", "responses": {
+                "200": story, **_errors(401, 404, 409)}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "advocacy API", "version": "1",
+                 "description": "Employee stories, curation and sharing."},
+        "servers": [{"url": url_for("api.me", _external=True).removesuffix("/me")}],
+        "security": [{"bearer": []}],
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": paths,
+    }

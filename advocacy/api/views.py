@@ -1,0 +1,223 @@
+"""API handlers: parse, authorise, call one operation, answer JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from advocacy.accounts import operations as accounts
+from advocacy.api import blueprint
+from advocacy.api.openapi import openapi_document
+from advocacy.api.serializers import story_json, token_json, topic_json, user_json
+from advocacy.errors import Rejected
+from advocacy.extensions import limiter, login_limit_key
+from advocacy.paging import parse_page
+from advocacy.security import public, requires
+from advocacy.stories import operations as stories
+from advocacy.stories.states import StoryStatus
+
+
+def json_body(*, allowed: set[str]) -> dict[str, Any]:
+    """The request's JSON object; unknown fields and wrong types are refused up front."""
+    if not request.is_json:
+        raise Rejected("unsupported_media_type", _l("Send JSON (Content-Type: application/json)."),
+                       status=415)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Rejected("invalid_json", _l("The body must be a JSON object."), status=400)
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise Rejected("unknown_fields", _l("Unknown fields: %(fields)s.",
+                                            fields=", ".join(unknown)[:200]),
+                       status=400, details={"fields": unknown})
+    return body
+
+
+def _string(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise Rejected("missing_field", _l("“%(field)s” is required.", field=name),
+                           status=422, field=name)
+        return None
+    if not isinstance(value, str):
+        raise Rejected("invalid_type", _l("“%(field)s” must be a string.", field=name),
+                       status=422, field=name)
+    return value
+
+
+def _string_list(body: dict[str, Any], name: str) -> list[str] | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Rejected("invalid_type", _l("“%(field)s” must be a list of strings.", field=name),
+                       status=422, field=name)
+    return value
+
+
+def _bool_field(raw: str | None) -> bool:
+    return (raw or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(items: list[dict[str, Any]], **meta: Any) -> Response:
+    return jsonify({"items": items, **meta})
+
+
+@blueprint.route("/openapi.json")
+@public
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@blueprint.route("/tokens", methods=["POST"])
+@public
+@limiter.limit(lambda: str(current_app.config["LOGIN_RATE_LIMIT"]), key_func=login_limit_key)
+def create_token() -> tuple[Response, int]:
+    body = json_body(allowed={"email", "password", "name"})
+    email = _string(body, "email", required=True) or ""
+    password = _string(body, "password", required=True) or ""
+    user = accounts.authenticate(email, password)
+    if user is None:
+        raise Rejected("invalid_credentials",
+                       _l("This e-mail address and password do not match."), status=401)
+    token, secret = accounts.issue_token(user, _string(body, "name") or "API")
+    return jsonify({"token": secret, **token_json(token)}), 201
+
+
+@blueprint.route("/tokens", methods=["GET"])
+@requires()
+def list_tokens() -> Response:
+    return _list([token_json(t) for t in accounts.tokens_of(current_user)])
+
+
+@blueprint.route("/tokens/<int:token_id>", methods=["DELETE"])
+@requires()
+def revoke_token(token_id: int) -> tuple[str, int]:
+    accounts.revoke_token(current_user, token_id)
+    return "", 204
+
+
+@blueprint.route("/me")
+@requires()
+def me() -> Response:
+    return jsonify(user_json(current_user))
+
+
+@blueprint.route("/topics")
+@requires()
+def topics() -> Response:
+    return _list([topic_json(t) for t in stories.all_topics()])
+
+
+@blueprint.route("/stories", methods=["GET"])
+@requires()
+def list_stories() -> Response:
+    raw_status = request.args.get("status")
+    status = None
+    if raw_status:
+        if raw_status not in set(StoryStatus):
+            raise Rejected("invalid_status", _l("Unknown status: %(status)s.",
+                                                status=raw_status[:40]), status=400)
+        status = StoryStatus(raw_status)
+    per_page = request.args.get("per_page", "")
+    page = stories.stories_of(
+        current_user, parse_page(request.args.get("page")),
+        parse_page(per_page, "per_page") if per_page else current_app.config["STORIES_PER_PAGE"],
+        status,
+    )
+    return _list([story_json(s) for s in page.items], **page.meta())
+
+
+@blueprint.route("/stories", methods=["POST"])
+@requires()
+def create_story() -> tuple[Response, int]:
+    if not request.mimetype.startswith("multipart/form-data") and request.mimetype != (
+        "application/x-www-form-urlencoded"
+    ):
+        raise Rejected("unsupported_media_type",
+                       _l("Send the story as multipart/form-data."), status=415)
+    story = stories.create_story(
+        current_user,
+        title=request.form.get("title", ""),
+        body=request.form.get("body", ""),
+        topics=request.form.getlist("topics"),
+        photos=request.files.getlist("media"),
+        consent=_bool_field(request.form.get("consent")),
+    )
+    return jsonify(story_json(story)), 201
+
+
+@blueprint.route("/stories/<int:story_id>", methods=["GET"])
+@requires()
+def get_story(story_id: int) -> Response:
+    return jsonify(story_json(stories.story_for(current_user, story_id)))
+
+
+@blueprint.route("/stories/<int:story_id>", methods=["PATCH"])
+@requires()
+def update_story(story_id: int) -> Response:
+    story = stories.story_for(current_user, story_id)
+    body = json_body(allowed={"title", "body", "topics", "consent", "version"})
+    consent = body.get("consent")
+    if consent is not None and not isinstance(consent, bool):
+        raise Rejected("invalid_type", _l("“%(field)s” must be true or false.", field="consent"),
+                       status=422, field="consent")
+    _check_version(story.version, body.get("version"))
+    stories.update_story(
+        current_user, story,
+        title=_string(body, "title"), body=_string(body, "body"),
+        topics=_string_list(body, "topics"), consent=consent,
+    )
+    return jsonify(story_json(story))
+
+
+def _check_version(current: int, expected: Any) -> None:
+    """Optional optimistic locking for clients: refuse to overwrite a newer version."""
+    if expected is None:
+        return
+    if not isinstance(expected, int) or isinstance(expected, bool):
+        raise Rejected("invalid_type", _l("“%(field)s” must be a whole number.", field="version"),
+                       status=422, field="version")
+    if expected != current:
+        raise Rejected("stale", _l("The story changed since you loaded it. Reload and try again."),
+                       status=409, details={"version": current})
+
+
+@blueprint.route("/stories/<int:story_id>/media", methods=["POST"])
+@requires()
+def add_media(story_id: int) -> tuple[Response, int]:
+    story = stories.story_for(current_user, story_id)
+    if not request.files.getlist("media"):
+        raise Rejected("no_files", _l("Choose at least one photo."), status=422, field="media")
+    consent = request.form.get("consent")
+    stories.update_story(current_user, story, photos=request.files.getlist("media"),
+                         consent=None if consent is None else _bool_field(consent))
+    return jsonify(story_json(story)), 201
+
+
+@blueprint.route("/stories/<int:story_id>/media/<int:media_id>", methods=["DELETE"])
+@requires()
+def remove_media(story_id: int, media_id: int) -> tuple[str, int]:
+    story = stories.story_for(current_user, story_id)
+    if all(m.id != media_id for m in story.media):
+        raise Rejected("not_found", _l("Not found."), status=404)
+    stories.update_story(current_user, story, remove_media=[media_id])
+    return "", 204
+
+
+@blueprint.route("/stories/<int:story_id>/submit", methods=["POST"])
+@requires()
+def submit_story(story_id: int) -> Response:
+    story = stories.story_for(current_user, story_id)
+    return jsonify(story_json(stories.submit_story(current_user, story)))
+
+
+@blueprint.route("/stories/<int:story_id>/withdraw", methods=["POST"])
+@requires()
+def withdraw_story(story_id: int) -> Response:
+    story = stories.story_for(current_user, story_id)
+    return jsonify(story_json(stories.withdraw_story(current_user, story)))

@@ -1,0 +1,81 @@
+"""Configuration from ``ADVOCACY_*`` environment variables.
+
+Every setting has a default that gives the embedded setup (SQLite, local
+uploads, in-memory rate limits), so the hub runs with no configuration at all.
+The README's configuration table lists the same settings; keep them in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PREFIX = "ADVOCACY_"
+
+
+def _bool(value: str) -> bool:
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key: its Flask config name, parser, default and meaning."""
+
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SECRET_KEY", str, None,
+            "Signs sessions and CSRF tokens. Unset: a random key is kept in the instance folder."),
+    Setting("DATABASE_URL", str, None,
+            "SQLAlchemy URL. Unset: SQLite (WAL mode) at instance/advocacy.db."),
+    Setting("STORAGE", str, "local", "Media storage backend: `local` or `s3`."),
+    Setting("UPLOADS_DIR", str, None, "Root of the `local` storage. Unset: ./uploads."),
+    Setting("S3_BUCKET", str, "advocacy-media", "Bucket for the `s3` storage."),
+    Setting("S3_ENDPOINT_URL", str, None,
+            "Endpoint of an S3-compatible server (SeaweedFS, MinIO, Garage). Unset: AWS."),
+    Setting("S3_REGION", str, "us-east-1", "Region of the bucket."),
+    Setting("S3_ACCESS_KEY_ID", str, None, "Access key; unset: boto3's own credential chain."),
+    Setting("S3_SECRET_ACCESS_KEY", str, None, "Secret key; never logged."),
+    Setting("S3_PRESIGN_SECONDS", int, 300, "Lifetime of presigned media URLs, in seconds."),
+    Setting("MAX_PHOTO_BYTES", int, 25 * 1024 * 1024, "Largest accepted photo file, in bytes."),
+    Setting("MAX_PHOTOS", int, 10, "Most photos on one story."),
+    Setting("MAX_PIXELS", int, 40_000_000,
+            "Largest accepted photo in pixels (width x height); guards decompression bombs."),
+    Setting("RATELIMIT_STORAGE_URL", str, "memory://",
+            "Where rate-limit counters live: `memory://` or `redis://host:port/db` when scaled out."),
+    Setting("LOGIN_RATE_LIMIT", str, "10 per minute;50 per hour",
+            "Login attempts allowed per client address (login form and token API)."),
+    Setting("DEFAULT_LOCALE", str, "en", "Language for visitors who have not chosen one: en or nl."),
+    Setting("SESSION_COOKIE_SECURE", _bool, False,
+            "Send the session cookie over HTTPS only; set to true behind TLS."),
+    Setting("PROXY_COUNT", int, 0,
+            "Number of trusted reverse proxies in front of the hub (X-Forwarded-* headers)."),
+    Setting("STORIES_PER_PAGE", int, 20, "Stories per page on My stories and in the API."),
+    Setting("LOG_LEVEL", str, "INFO", "Python log level."),
+)
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every known ``ADVOCACY_*`` variable into a Flask config mapping."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(PREFIX + setting.name)
+        if raw is None:
+            config[setting.name] = setting.default
+            continue
+        try:
+            config[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise SystemExit(f"{PREFIX}{setting.name}: {exc}") from exc
+    return config

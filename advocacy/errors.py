@@ -1,0 +1,155 @@
+"""Errors that reach the user, and how they are shown: JSON under /api, pages elsewhere.
+
+Operations raise :class:`Rejected` with a machine-readable code, a translated
+message and, for forms, the field it belongs to. Views never build error
+responses by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Request, Response, jsonify, render_template, request
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+Message = str | LazyString
+
+
+class Rejected(Exception):
+    """Bad input or a request that cannot be honoured; shown to the user, never a 500.
+
+    ``fields`` maps form field names to their messages so a page can put each
+    message beside the right input and keep what the user typed.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: Message,
+        *,
+        status: int = 422,
+        field: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        fields: Mapping[str, list[Message]] | None = None,
+    ) -> None:
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+        self.status = status
+        self.details = dict(details or {})
+        self.fields: dict[str, list[Message]] = dict(fields or {})
+        if field is not None:
+            self.fields.setdefault(field, []).append(message)
+
+
+class NotFound(Rejected):
+    """The object does not exist, or the user may not know that it does."""
+
+    def __init__(self, message: Message | None = None) -> None:
+        super().__init__("not_found", message or _l("Not found."), status=404)
+
+
+class Forbidden(Rejected):
+    """The user is known but may not do this."""
+
+    def __init__(self, message: Message | None = None) -> None:
+        super().__init__("forbidden", message or _l("You may not do this."), status=403)
+
+
+class Conflict(Rejected):
+    """The object is not in a state that allows this action."""
+
+    def __init__(self, code: str, message: Message, **details: Any) -> None:
+        super().__init__(code, message, status=409, details=details)
+
+
+def wants_json(req: Request) -> bool:
+    """Whether the caller is the JSON API (by path), not a browser page."""
+    return req.path.startswith("/api/")
+
+
+def error_payload(code: str, message: Message, details: Mapping[str, Any] | None = None) -> Any:
+    """The JSON error body of design.md §4."""
+    return {"error": {"code": code, "message": str(message), "details": dict(details or {})}}
+
+
+def json_error(
+    status: int, code: str, message: Message, details: Mapping[str, Any] | None = None
+) -> Response:
+    response = jsonify(error_payload(code, message, details))
+    response.status_code = status
+    return response
+
+
+_HTTP_MESSAGES: dict[int, tuple[str, Message]] = {
+    400: ("bad_request", _l("The request could not be understood.")),
+    401: ("unauthorized", _l("Please sign in first.")),
+    403: ("forbidden", _l("You may not do this.")),
+    404: ("not_found", _l("Not found.")),
+    405: ("method_not_allowed", _l("This method is not allowed here.")),
+    409: ("conflict", _l("Someone changed this at the same time. Reload and try again.")),
+    413: ("too_large", _l("The upload is too large.")),
+    415: ("unsupported_media_type", _l("This type of content is not supported.")),
+    422: ("invalid", _l("The request could not be processed.")),
+    429: ("rate_limited", _l("Too many attempts. Wait a moment and try again.")),
+}
+
+
+def _render_page(status: int, code: str, message: Message) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, code=code, message=message), status
+
+
+def rejected_response(exc: Rejected) -> Any:
+    """The response for a :class:`Rejected`: JSON for the API, an error page otherwise."""
+    if wants_json(request):
+        details = dict(exc.details)
+        if exc.fields:
+            details["fields"] = {k: [str(m) for m in v] for k, v in exc.fields.items()}
+        return json_error(exc.status, exc.code, exc.message, details)
+    return _render_page(exc.status, exc.code, exc.message)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map every error to JSON for the API or a translated page for browsers."""
+
+    app.register_error_handler(Rejected, rejected_response)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        message = _l("This form has expired. Go back, reload the page and try again.")
+        return _render_page(400, "csrf", message)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc: StaleDataError) -> Any:
+        code, message = _HTTP_MESSAGES[409]
+        if wants_json(request):
+            return json_error(409, "stale", message)
+        return _render_page(409, "stale", message)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        code, message = _HTTP_MESSAGES.get(status, ("error", exc.description or ""))
+        if status == 429 and exc.description:
+            details: dict[str, Any] = {"limit": exc.description}
+        else:
+            details = {}
+        if wants_json(request):
+            response = json_error(status, code, message, details)
+            for name, value in exc.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            return response
+        return _render_page(status, code, message)
+
+    @app.errorhandler(500)
+    def _server_error(exc: Exception) -> Any:
+        message = _l("Something went wrong on our side. Please try again in a moment.")
+        if wants_json(request):
+            return json_error(500, "server_error", message)
+        return _render_page(500, "server_error", message)

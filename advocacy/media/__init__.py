@@ -1,0 +1,1 @@
+"""Media: photos (and later vlogs) of stories, their processing and storage."""

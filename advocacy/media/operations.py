@@ -1,0 +1,197 @@
+"""Taking photos in: check every file, scrub and resize it, store it, record it.
+
+All files of one request are checked before anything is stored; stored
+files are deleted again if the request fails, so a rejected upload leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
+
+from advocacy import database as db
+from advocacy.accounts.models import User
+from advocacy.database import utcnow
+from advocacy.errors import Message, NotFound, Rejected
+from advocacy.media.models import MediaAsset
+from advocacy.media.photos import PhotoRejected, ProcessedPhoto, process_photo
+from advocacy.media.storage import new_key, storage
+from advocacy.signals import media_added
+from advocacy.stories.models import Story
+
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+REMOVED_LABELS: dict[str, Message] = {
+    "location": _l("location"),
+    "camera": _l("camera make, model and serial numbers"),
+    "datetime": _l("the time it was taken"),
+    "faces": _l("marked faces"),
+    "xmp": _l("editing data (XMP)"),
+    "iptc": _l("captions and credits (IPTC)"),
+    "comment": _l("comments"),
+    "exif": _l("other camera data (EXIF)"),
+    "thumbnail": _l("an embedded preview image"),
+}
+
+
+@dataclass(frozen=True)
+class CheckedPhoto:
+    """A photo that passed every check and waits to be stored."""
+
+    display_name: str
+    size: int
+    photo: ProcessedPhoto
+
+
+def display_name(filename: str | None) -> str:
+    """The user's file name, safe to show: control characters dropped, shortened."""
+    name = "".join(ch for ch in (filename or "") if ch.isprintable())
+    return (name[:60] + "…") if len(name) > 61 else name or str(_l("photo"))
+
+
+def check_filename(filename: str) -> None:
+    """Refuse names that try path tricks; names are never used for storage anyway."""
+    bad = "\x00" in filename or "/" in filename or "\\" in filename or filename in {".", ".."}
+    if bad or any(ord(ch) < 32 for ch in filename):
+        raise Rejected(
+            "invalid_filename",
+            _l("The file name “%(name)s” is not allowed. Rename the file and try again.",
+               name=display_name(filename.replace("\x00", ""))),
+            status=400,
+            field="photos",
+        )
+
+
+def chosen_files(files: Sequence[FileStorage]) -> list[FileStorage]:
+    """The files the user actually picked (browsers send an empty part for an empty input)."""
+    return [f for f in files if f.filename or _has_content(f)]
+
+
+def _has_content(file: FileStorage) -> bool:
+    position = file.stream.tell()
+    first = file.stream.read(1)
+    file.stream.seek(position)
+    return bool(first)
+
+
+def _photo_error(exc: PhotoRejected, name: str) -> Rejected:
+    max_pixels = exc.details.get("max_pixels", current_app.config["MAX_PIXELS"])
+    messages: dict[str, tuple[int, Message]] = {
+        "empty": (422, _l("“%(name)s” is empty (0 bytes).", name=name)),
+        "svg": (415, _l("“%(name)s” is an SVG drawing. Upload a photo: JPEG, PNG, WebP or HEIC.",
+                        name=name)),
+        "unsupported_format": (415, _l(
+            "“%(name)s” is a %(format)s image. Upload a photo: JPEG, PNG, WebP or HEIC.",
+            name=name, format=exc.details.get("format", "?"))),
+        "not_an_image": (415, _l(
+            "“%(name)s” is not a photo: its content is not a JPEG, PNG, WebP or HEIC image, "
+            "whatever its name says.", name=name)),
+        "truncated": (422, _l(
+            "“%(name)s” is damaged or incomplete. Export or copy it again and retry.",
+            name=name)),
+        "too_many_pixels": (422, _l(
+            "“%(name)s” is %(width)s × %(height)s pixels; at most %(mp)s megapixels are accepted.",
+            name=name, width=exc.details.get("width"), height=exc.details.get("height"),
+            mp=int(max_pixels) // 1_000_000)),  # type: ignore[call-overload]
+    }
+    status, message = messages.get(exc.code, (422, _l("“%(name)s” cannot be used.", name=name)))
+    return Rejected(f"photo_{exc.code}", message, status=status, field="photos",
+                    details={"file": name, **exc.details})
+
+
+def check_photos(files: Sequence[FileStorage], already: int) -> list[CheckedPhoto]:
+    """Check, scrub and resize every chosen file, or reject the lot with the first problem."""
+    files = chosen_files(files)
+    limit = current_app.config["MAX_PHOTOS"]
+    if already + len(files) > limit:
+        raise Rejected("too_many_files",
+                       _l("A story can have at most %(n)d photos.", n=limit),
+                       field="photos", details={"limit": limit})
+    max_bytes = current_app.config["MAX_PHOTO_BYTES"]
+    checked = []
+    for file in files:
+        check_filename(file.filename or "")
+        name = display_name(file.filename)
+        data = file.stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise Rejected("file_too_large",
+                           _l("“%(name)s” is larger than %(mb)d MB.", name=name,
+                              mb=max_bytes // (1024 * 1024)),
+                           status=413, field="photos", details={"limit": max_bytes})
+        try:
+            photo = process_photo(io.BytesIO(data), max_pixels=current_app.config["MAX_PIXELS"])
+        except PhotoRejected as exc:
+            raise _photo_error(exc, name) from None
+        checked.append(CheckedPhoto(name, len(data), photo))
+    return checked
+
+
+def store_photos(story: Story, photos: Sequence[CheckedPhoto], actor: User,
+                 *, consent: bool) -> list[MediaAsset]:
+    """Store checked photos on ``story``; their files go again if the request fails."""
+    store = storage()
+    assets = []
+    position = max((m.position for m in story.media), default=-1) + 1
+    for checked in photos:
+        renditions = {}
+        for name, rendition in checked.photo.renditions.items():
+            key = new_key("photos", name, EXTENSIONS.get(rendition.content_type, "bin"))
+            db.on_rollback(lambda key=key: store.delete(key))  # type: ignore[misc]
+            store.put(key, rendition.data, rendition.content_type)
+            renditions[name] = {
+                "key": key, "content_type": rendition.content_type,
+                "width": rendition.width, "height": rendition.height,
+                "bytes": len(rendition.data),
+            }
+        asset = MediaAsset(
+            story=story, kind="photo", position=position,
+            source_format=checked.photo.source_format,
+            width=checked.photo.width, height=checked.photo.height, bytes=checked.size,
+            renditions=renditions, removed_metadata=list(checked.photo.removed),
+            created_by_id=actor.id,
+        )
+        if consent:
+            asset.consent_confirmed_at = utcnow()
+            asset.consent_confirmed_by_id = actor.id
+        position += 1
+        db.session.add(asset)
+        assets.append(asset)
+    db.session.flush()
+    for asset in assets:
+        media_added.send(asset, actor=actor)
+    return assets
+
+
+def confirm_consent(story: Story, actor: User, consent: bool) -> None:
+    """Record (or withdraw) the author's statement that the people shown agreed."""
+    for asset in story.media:
+        if consent and asset.consent_confirmed_at is None:
+            asset.consent_confirmed_at = utcnow()
+            asset.consent_confirmed_by_id = actor.id
+        elif not consent:
+            asset.consent_confirmed_at = None
+            asset.consent_confirmed_by_id = None
+
+
+def remove_photo(story: Story, asset_id: int) -> None:
+    """Take a photo off a story; its files are deleted once that is committed."""
+    asset = next((m for m in story.media if m.id == asset_id), None)
+    if asset is None:
+        raise NotFound()
+    keys = asset.keys
+    story.media.remove(asset)
+    store = storage()
+    for key in keys:
+        db.after_commit(lambda key=key: store.delete(key))  # type: ignore[misc]
+
+
+def removed_summary(assets: Sequence[MediaAsset]) -> list[str]:
+    """What was scrubbed from these photos, in the reader's language, without repeats."""
+    codes = sorted({code for asset in assets for code in asset.removed_metadata})
+    return [str(REMOVED_LABELS.get(code, code)) for code in codes]

@@ -1,0 +1,58 @@
+"""Paged lists with a fixed number of queries whatever the page size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+
+from advocacy import database as db
+from advocacy.errors import Rejected
+
+T = TypeVar("T")
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    def meta(self) -> dict[str, Any]:
+        """The paging fields of a list response."""
+        return {"page": self.page, "per_page": self.per_page, "total": self.total,
+                "pages": self.pages}
+
+
+def parse_page(raw: str | None, name: str = "page") -> int:
+    """A 1-based page number from a query string value."""
+    if raw is None or raw == "":
+        return 1
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+        raise Rejected("invalid_page", _l("The page number must be a whole number from 1."),
+                       status=400, field=name)
+    return int(raw)
+
+
+def paginate(query: Select[tuple[T]], page: int, per_page: int) -> Page[T]:
+    """One COUNT and one SELECT (relationships load by ``selectin``, a fixed few more)."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total or 0)

@@ -1,0 +1,155 @@
+"""Who may call which route, safe redirects, bearer tokens and security headers.
+
+Every view declares its audience with :func:`public` or :func:`requires`; one
+``before_request`` hook enforces it, and the app refuses to start when a route
+has not declared one (see :func:`check_every_route_declares_access`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from advocacy import database as db
+from advocacy.accounts.models import ApiToken, Role, User, hash_token
+from advocacy.database import utcnow
+from advocacy.errors import Rejected, json_error, wants_json
+
+ACCESS_ATTR = "advocacy_access"
+PUBLIC = "public"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def public(view: F) -> F:
+    """Anyone may call this route, signed in or not."""
+    setattr(view, ACCESS_ATTR, PUBLIC)
+    return view
+
+
+def requires(role: Role = Role.EMPLOYEE) -> Callable[[F], F]:
+    """Only signed-in accounts holding ``role`` (or higher) may call this route."""
+
+    def decorate(view: F) -> F:
+        setattr(view, ACCESS_ATTR, role.value)
+        return view
+
+    return decorate
+
+
+def access_of(app: Flask, endpoint: str) -> str | None:
+    """The declared audience of ``endpoint`` or None when it declared none."""
+    if endpoint == "static":
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, ACCESS_ATTR, None)
+
+
+def check_every_route_declares_access(app: Flask) -> None:
+    """Refuse to build an app with a route nobody decided the audience of."""
+    missing = sorted(
+        rule.endpoint for rule in app.url_map.iter_rules() if access_of(app, rule.endpoint) is None
+    )
+    if missing:
+        raise RuntimeError(f"routes without an access declaration: {', '.join(missing)}")
+
+
+def token_user(header: str | None) -> User | None:
+    """The active user behind an ``Authorization: Bearer`` header, or None."""
+    if not header or not header.startswith("Bearer "):
+        return None
+    secret = header.removeprefix("Bearer ").strip()
+    if not secret:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or token.is_revoked or not token.user.is_active:
+        return None
+    now = utcnow()
+    last = token.last_used_at
+    # Record use at most every few minutes so reads do not turn into writes.
+    if last is None or now - _aware(last) > timedelta(minutes=5):
+        token.last_used_at = now  # committed with the request
+    return token.user
+
+
+def _aware(moment: Any) -> Any:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def _enforce_access() -> Response | None:
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: the 404/405 handlers answer
+        return None
+    policy = access_of(current_app, endpoint)
+    if policy is None:
+        raise RuntimeError(f"route {endpoint} has no access declaration")
+    api = wants_json(request)
+    if api:
+        # The API authenticates by bearer token only, never by session cookie,
+        # so cross-site requests cannot ride on a browser session.
+        user = token_user(request.headers.get("Authorization"))
+        g._login_user = user if user is not None else current_app.login_manager.anonymous_user()
+    if policy == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        if api:
+            return json_error(401, "unauthorized", _l("A valid API token is required."))
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    if not current_user.has_role(Role(policy)):
+        raise Rejected("forbidden", _l("Your role does not allow this."), status=403)
+    return None
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Whether ``target`` is a local path we may redirect to after sign-in."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """``target`` when it is a safe local path, otherwise ``fallback``."""
+    return target if target and is_safe_next(target) else fallback
+
+
+def content_security_policy(media_origin: str | None) -> str:
+    """The CSP header; ``media_origin`` is the S3 endpoint presigned media redirect to."""
+    media = f"'self' data: blob:{' ' + media_origin if media_origin else ''}"
+    return (
+        f"default-src 'self'; img-src {media}; media-src {media}; style-src 'self'; "
+        "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", current_app.config["CSP"])
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(self), camera=(self)")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install access enforcement and security headers."""
+    endpoint = app.config.get("S3_ENDPOINT_URL") if app.config["STORAGE"] == "s3" else None
+    if app.config["STORAGE"] == "s3" and not endpoint:
+        endpoint = "https://*.amazonaws.com"
+    origin = None
+    if endpoint:
+        parts = urlsplit(endpoint)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    app.config["CSP"] = content_security_policy(origin)
+    app.before_request(_enforce_access)
+    app.after_request(_security_headers)

@@ -1,0 +1,1 @@
+"""The hub's front door: home, language switch and health check."""

@@ -1,0 +1,1 @@
+"""Stories: what employees hand in, and the state machine they move through."""

@@ -1,0 +1,109 @@
+"""Stories, their topics and their submitted revisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from advocacy.accounts.models import User
+from advocacy.database import Base, utcnow
+from advocacy.stories.states import EDITABLE, StoryStatus
+
+if TYPE_CHECKING:
+    from advocacy.media.models import MediaAsset
+
+story_topics = Table(
+    "story_topics",
+    Base.metadata,
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Topic(Base):
+    """An admin-managed subject that stories carry and ambassadors follow."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Story(Base):
+    """One piece of content an employee hands in, and its place in the flow."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[StoryStatus] = mapped_column(String(24), default=StoryStatus.DRAFT, index=True)
+    slug: Mapped[str | None] = mapped_column(String(120), unique=True)
+    consent_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Optimistic locking: two people saving the same story at once cannot
+    # silently overwrite each other; the second gets a conflict.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    topics: Mapped[list[Topic]] = relationship(
+        secondary=story_topics, lazy="selectin", order_by=Topic.name
+    )
+    media: Mapped[list[MediaAsset]] = relationship(
+        back_populates="story",
+        lazy="selectin",
+        order_by="MediaAsset.position",
+        cascade="all, delete-orphan",
+    )
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    @property
+    def is_editable(self) -> bool:
+        return StoryStatus(self.status) in EDITABLE
+
+    @property
+    def is_public(self) -> bool:
+        return StoryStatus(self.status) == StoryStatus.APPROVED
+
+    def can_view(self, user: Any) -> bool:
+        """Whether ``user`` may see this story; drafts stay with their author."""
+        if self.is_public:
+            return True
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if user.id == self.author_id:
+            return True
+        return bool(user.is_curator) and StoryStatus(self.status) != StoryStatus.DRAFT
+
+    def can_edit(self, user: Any) -> bool:
+        """Whether ``user`` may change the text, topics and photos now."""
+        return bool(getattr(user, "is_authenticated", False)) and (
+            user.id == self.author_id and self.is_editable
+        )
+
+
+class StoryRevision(Base):
+    """The story as it stood at one submission; the history curators compare."""
+
+    __tablename__ = "story_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

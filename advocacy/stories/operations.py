@@ -1,0 +1,180 @@
+"""The only writes to stories: create, edit, submit, withdraw. Each takes the acting user."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from advocacy import database as db
+from advocacy.accounts.models import User
+from advocacy.database import utcnow
+from advocacy.errors import Conflict, Message, NotFound, Rejected
+from advocacy.media import operations as media
+from advocacy.paging import Page, paginate
+from advocacy.signals import story_created, story_status_changed, story_updated
+from advocacy.stories.models import Story, StoryRevision, Topic
+from advocacy.stories.states import STATUS_LABELS, StoryAction, StoryStatus, next_status
+
+TITLE_MAX = 150
+BODY_MAX = 10_000
+
+
+def all_topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).order_by(Topic.name)))
+
+
+def _check_text(title: str | None, body: str | None, errors: dict[str, list[Message]]) -> None:
+    if title is not None:
+        if not title.strip():
+            errors.setdefault("title", []).append(_l("Give your story a title."))
+        elif len(title.strip()) > TITLE_MAX:
+            errors.setdefault("title", []).append(
+                _l("Keep the title to %(max)d characters; it has %(n)d.", max=TITLE_MAX,
+                   n=len(title.strip())))
+    if body is not None:
+        if not body.strip():
+            errors.setdefault("body", []).append(_l("Tell your story: the text is empty."))
+        elif len(body) > BODY_MAX:
+            errors.setdefault("body", []).append(
+                _l("Keep the story to %(max)d characters; it has %(n)d.", max=BODY_MAX,
+                   n=len(body)))
+
+
+def resolve_topics(slugs: Sequence[str], errors: dict[str, list[Message]]) -> list[Topic]:
+    """The topics named by ``slugs``; unknown slugs are reported, not ignored."""
+    wanted = list(dict.fromkeys(s.strip() for s in slugs if s.strip()))
+    if not wanted:
+        return []
+    found = {t.slug: t for t in db.session.scalars(select(Topic).where(Topic.slug.in_(wanted)))}
+    unknown = [slug for slug in wanted if slug not in found]
+    if unknown:
+        errors.setdefault("topics", []).append(
+            _l("Unknown topic: %(topics)s.", topics=", ".join(s[:40] for s in unknown)))
+    return [found[slug] for slug in wanted if slug in found]
+
+
+def _raise(errors: dict[str, list[Message]]) -> None:
+    if errors:
+        field, messages = next(iter(errors.items()))
+        code = "unknown_topic" if field == "topics" and len(errors) == 1 else "invalid_story"
+        raise Rejected(code, messages[0], status=422, fields=errors)
+
+
+def create_story(author: User, *, title: str, body: str, topics: Sequence[str],
+                 photos: Sequence[FileStorage] = (), consent: bool = False) -> Story:
+    """A new draft by ``author``, with its photos checked and stored."""
+    errors: dict[str, list[Message]] = {}
+    _check_text(title, body, errors)
+    chosen = resolve_topics(topics, errors)
+    _raise(errors)
+    checked = media.check_photos(photos, already=0)
+    story = Story(author=author, title=title.strip(), body=body.strip(),
+                  status=StoryStatus.DRAFT, consent_confirmed=consent, topics=chosen)
+    db.session.add(story)
+    db.session.flush()
+    media.store_photos(story, checked, author, consent=consent)
+    story_created.send(story, actor=author)
+    return story
+
+
+def update_story(actor: User, story: Story, *, title: str | None = None,
+                 body: str | None = None, topics: Sequence[str] | None = None,
+                 photos: Sequence[FileStorage] = (), consent: bool | None = None,
+                 remove_media: Sequence[int] = ()) -> Story:
+    """Change an editable story of ``actor``'s; only the given fields change."""
+    require_editable(actor, story)
+    errors: dict[str, list[Message]] = {}
+    _check_text(title, body, errors)
+    chosen = resolve_topics(topics, errors) if topics is not None else None
+    _raise(errors)
+    remaining = len([m for m in story.media if m.id not in set(remove_media)])
+    checked = media.check_photos(photos, already=remaining)
+    changes: set[str] = set()
+    if title is not None and title.strip() != story.title:
+        story.title = title.strip()
+        changes.add("title")
+    if body is not None and body.strip() != story.body:
+        story.body = body.strip()
+        changes.add("body")
+    if chosen is not None and [t.id for t in chosen] != [t.id for t in story.topics]:
+        story.topics = chosen
+        changes.add("topics")
+    for asset_id in remove_media:
+        media.remove_photo(story, asset_id)
+        changes.add("media")
+    if checked:
+        media.store_photos(story, checked, actor, consent=bool(consent))
+        changes.add("media")
+    if consent is not None:
+        story.consent_confirmed = consent
+        media.confirm_consent(story, actor, consent)
+        changes.add("consent")
+    if changes:
+        story.updated_at = utcnow()
+        db.session.flush()
+        story_updated.send(story, actor=actor, changes=changes)
+    return story
+
+
+def require_editable(actor: User, story: Story) -> None:
+    """Only the author edits, and only in an editable state (409 otherwise)."""
+    if story.author_id != actor.id:
+        raise NotFound()
+    if not story.is_editable:
+        raise Conflict(
+            "not_editable",
+            _l("A story that is %(status)s cannot be edited. Withdraw it first if you want "
+               "to change it.", status=STATUS_LABELS[StoryStatus(story.status)].lower()),
+            status=story.status,
+        )
+
+
+def _transition(actor: User, story: Story, action: StoryAction) -> Story:
+    previous = StoryStatus(story.status)
+    story.status = next_status(previous, action)
+    story.updated_at = utcnow()
+    db.session.flush()
+    story_status_changed.send(story, actor=actor, action=action, previous=previous)
+    return story
+
+
+def submit_story(actor: User, story: Story) -> Story:
+    """Hand the story in for review; each submission is kept as a revision."""
+    if story.author_id != actor.id:
+        raise NotFound()
+    _transition(actor, story, StoryAction.SUBMIT)
+    story.submitted_at = utcnow()
+    number = 1 + len(list(db.session.scalars(
+        select(StoryRevision.id).where(StoryRevision.story_id == story.id))))
+    db.session.add(StoryRevision(story_id=story.id, number=number, title=story.title,
+                                 body=story.body, topics=[t.slug for t in story.topics],
+                                 created_by_id=actor.id))
+    db.session.flush()
+    return story
+
+
+def withdraw_story(actor: User, story: Story) -> Story:
+    """Take the story back out of review (or off the feed once approved)."""
+    if story.author_id != actor.id:
+        raise NotFound()
+    return _transition(actor, story, StoryAction.WITHDRAW)
+
+
+def story_for(user: User, story_id: int) -> Story:
+    """The story if ``user`` may see it; someone else's draft is simply not found."""
+    story = db.session.get(Story, story_id)
+    if story is None or not story.can_view(user):
+        raise NotFound()
+    return story
+
+
+def stories_of(author: User, page: int, per_page: int,
+               status: StoryStatus | None = None) -> Page[Story]:
+    """``author``'s own stories, most recently changed first."""
+    query = select(Story).where(Story.author_id == author.id)
+    if status is not None:
+        query = query.where(Story.status == status)
+    return paginate(query.order_by(Story.updated_at.desc(), Story.id.desc()), page, per_page)

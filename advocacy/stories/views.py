@@ -1,0 +1,128 @@
+"""My stories, writing and editing a story, submitting and withdrawing it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from advocacy.errors import Rejected
+from advocacy.media.operations import removed_summary
+from advocacy.paging import parse_page
+from advocacy.security import requires
+from advocacy.stories import operations
+from advocacy.stories.forms import StoryForm
+from advocacy.stories.models import Story
+from advocacy.stories.states import STATUS_LABELS, StoryAction, allows
+
+blueprint = Blueprint("stories", __name__)
+
+
+@blueprint.app_context_processor
+def _story_helpers() -> dict[str, object]:
+    return {"STATUS_LABELS": STATUS_LABELS, "StoryAction": StoryAction, "allows": allows}
+
+
+@blueprint.route("/stories")
+@requires()
+def mine() -> str:
+    page = operations.stories_of(
+        current_user, parse_page(request.args.get("page")),
+        current_app.config["STORIES_PER_PAGE"],
+    )
+    return render_template("stories/mine.html", page=page)
+
+
+def _form(story: Story | None = None) -> StoryForm:
+    form = StoryForm(obj=None)
+    form.topics.choices = [(t.slug, t.name) for t in operations.all_topics()]
+    if story is not None:
+        form.remove_media.choices = [(str(m.id), str(m.id)) for m in story.media]
+        if request.method == "GET":
+            form.title.data = story.title
+            form.body.data = story.body
+            form.topics.data = [t.slug for t in story.topics]
+            form.consent.data = story.consent_confirmed
+    return form
+
+
+def _photos() -> list:  # type: ignore[type-arg]
+    return request.files.getlist("photos") + request.files.getlist("camera")
+
+
+def _after_save(story: Story, before: int) -> Response:
+    if request.form.get("action") == "submit":
+        operations.submit_story(current_user, story)
+        flash(_("Your story is submitted. The comms team will look at it."), "success")
+    else:
+        flash(_("Your draft is saved."), "success")
+    removed = removed_summary(story.media[before:])
+    if removed:
+        flash(_("From your photos we removed: %(what)s.", what=", ".join(removed)), "info")
+    return redirect(url_for("stories.detail", story_id=story.id))
+
+
+@blueprint.route("/stories/new", methods=["GET", "POST"])
+@requires()
+def new() -> Response | str | tuple[str, int]:
+    form = _form()
+    if request.method == "POST":
+        try:
+            story = operations.create_story(
+                current_user, title=form.title.data or "", body=form.body.data or "",
+                topics=form.topics.data or [], photos=_photos(), consent=bool(form.consent.data),
+            )
+            return _after_save(story, 0)
+        except Rejected as exc:
+            form.field_errors(dict(exc.fields) or {"photos": [exc.message]})
+            return render_template("stories/edit.html", form=form, story=None), exc.status
+    return render_template("stories/edit.html", form=form, story=None)
+
+
+@blueprint.route("/stories/<int:story_id>")
+@requires()
+def detail(story_id: int) -> str:
+    story = operations.story_for(current_user, story_id)
+    return render_template("stories/detail.html", story=story,
+                           removed=removed_summary(story.media))
+
+
+@blueprint.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
+@requires()
+def edit(story_id: int) -> Response | str | tuple[str, int]:
+    story = operations.story_for(current_user, story_id)
+    operations.require_editable(current_user, story)
+    form = _form(story)
+    if request.method == "POST":
+        before = len(story.media)
+        try:
+            operations.update_story(
+                current_user, story, title=form.title.data or "", body=form.body.data or "",
+                topics=form.topics.data or [], photos=_photos(),
+                consent=bool(form.consent.data),
+                remove_media=[int(i) for i in form.remove_media.data or [] if i.isdigit()],
+            )
+            return _after_save(story, before - len(form.remove_media.data or []))
+        except Rejected as exc:
+            form.field_errors(dict(exc.fields) or {"photos": [exc.message]})
+            return render_template("stories/edit.html", form=form, story=story), exc.status
+    return render_template("stories/edit.html", form=form, story=story)
+
+
+@blueprint.route("/stories/<int:story_id>/submit", methods=["POST"])
+@requires()
+def submit(story_id: int) -> Response:
+    story = operations.story_for(current_user, story_id)
+    operations.submit_story(current_user, story)
+    flash(_("Your story is submitted. The comms team will look at it."), "success")
+    return redirect(url_for("stories.detail", story_id=story.id))
+
+
+@blueprint.route("/stories/<int:story_id>/withdraw", methods=["POST"])
+@requires()
+def withdraw(story_id: int) -> Response:
+    story = operations.story_for(current_user, story_id)
+    operations.withdraw_story(current_user, story)
+    flash(_("Your story is withdrawn. You can edit it and submit it again."), "info")
+    return redirect(url_for("stories.detail", story_id=story.id))

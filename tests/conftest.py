@@ -1,0 +1,221 @@
+"""Fixtures: the app on the embedded default or on real services, clients, users, a live server.
+
+``ADVOCACY_TEST_BACKEND=embedded`` (default) runs on SQLite and local files;
+``ADVOCACY_TEST_BACKEND=services`` starts PostgreSQL, SeaweedFS (S3) and Redis
+on 127.0.0.1 and runs the same tests on them. With ``CI=true`` a missing
+service fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import delete
+from werkzeug.serving import make_server
+
+from advocacy import create_app
+from advocacy import database as db
+from advocacy.accounts.models import Role, User
+from advocacy.accounts.operations import create_user
+from advocacy.cli import upgrade_database
+from advocacy.database import Base
+from advocacy.i18n import compile_catalogs
+from advocacy.stories.models import Topic
+from tests import services
+
+BACKEND = os.environ.get("ADVOCACY_TEST_BACKEND", "embedded")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "correct horse battery"
+
+
+def unavailable(reason: str) -> None:
+    """Skip locally, fail in CI: CI must prove the real services."""
+    if IN_CI:
+        pytest.fail(f"required service unavailable in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def backend_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Settings for the chosen backend, with its services running."""
+    compile_catalogs()
+    root = tmp_path_factory.mktemp("backend")
+    if BACKEND == "embedded":
+        yield {"DATABASE_URL": f"sqlite:///{root / 'test.db'}", "STORAGE": "local",
+               "UPLOADS_DIR": str(root / "uploads")}
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            pg = stack.enter_context(services.postgres())
+            s3 = stack.enter_context(services.seaweedfs(bucket="advocacy-test"))
+            redis = stack.enter_context(services.redis_server())
+        except services.ServiceUnavailable as exc:
+            unavailable(str(exc))
+        yield {
+            "DATABASE_URL": pg.create_database("advocacy_test"),
+            "STORAGE": "s3", "S3_ENDPOINT_URL": s3.endpoint_url, "S3_BUCKET": s3.bucket,
+            "S3_REGION": s3.region, "S3_ACCESS_KEY_ID": s3.access_key,
+            "S3_SECRET_ACCESS_KEY": s3.secret_key, "RATELIMIT_STORAGE_URL": redis.url,
+        }
+
+
+def make_app(backend_config: dict[str, Any], **overrides: Any) -> Flask:
+    """An app on the session's backend; CSRF stays on unless a test turns it off."""
+    config = {"SECRET_KEY": "test-secret", "TESTING": True, "SERVER_NAME": None,
+              "LOGIN_RATE_LIMIT": "10000 per minute", **backend_config, **overrides}
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(backend_config: dict[str, Any]) -> Iterator[Flask]:
+    """The app most tests use: CSRF off so tests post forms directly (CSRF has its own tests)."""
+    application = make_app(backend_config, WTF_CSRF_ENABLED=False)
+    with application.app_context():
+        upgrade_database()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts from empty tables (works with live servers in other threads)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.rollback()
+        for table in reversed(Base.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create a committed account: ``make_user(role=Role.CURATOR, email=...)``."""
+    counter = iter(range(1, 10_000))
+
+    def factory(role: Role = Role.EMPLOYEE, email: str | None = None,
+                department: str | None = None, name: str | None = None) -> User:
+        with app.app_context():
+            user = create_user(email or f"{role.value}{next(counter)}@example.org", role=role,
+                               password=PASSWORD, department=department, name=name)
+            db.commit()
+            db.session.expunge(user)
+            return user
+
+    return factory
+
+
+@pytest.fixture()
+def topics(app: Flask) -> list[str]:
+    """Three topics; their slugs."""
+    slugs = [("customers", "Customers"), ("sustainability", "Sustainability"),
+             ("life-at-work", "Life at work")]
+    with app.app_context():
+        db.session.add_all(Topic(slug=slug, name=name) for slug, name in slugs)
+        db.commit()
+    return [slug for slug, _ in slugs]
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    """Sign in through the real form."""
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+@pytest.fixture()
+def signed_in(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., User]:
+    """``signed_in(role)`` creates a user of that role and signs the client in."""
+
+    def sign_in(role: Role = Role.EMPLOYEE, **kwargs: Any) -> User:
+        user = make_user(role, **kwargs)
+        login(client, user)
+        return user
+
+    return sign_in
+
+
+def photo_bytes(fmt: str = "JPEG", size: tuple[int, int] = (800, 600),
+                colour: tuple[int, int, int] = (200, 80, 40), exif_gps: bool = False) -> bytes:
+    """A small real photo; with ``exif_gps`` it carries a GPS position."""
+    image = Image.new("RGB", size, colour)
+    buffer = io.BytesIO()
+    kwargs: dict[str, Any] = {}
+    if exif_gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"
+        exif[0x0110] = "Phone 12"
+        gps = exif.get_ifd(0x8825)
+        gps[1] = "N"
+        gps[2] = (52.0, 22.0, 12.0)
+        gps[3] = "E"
+        gps[4] = (4.0, 53.0, 30.0)
+        kwargs["exif"] = exif
+    image.save(buffer, fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def stored_files(app: Flask) -> set[str]:
+    """Every media object the storage holds now (local files or S3 keys)."""
+    from advocacy.media.storage import LocalStorage, storage
+
+    with app.app_context():
+        store = storage()
+        if isinstance(store, LocalStorage):
+            return {str(p.relative_to(store.root)) for p in store.root.rglob("*") if p.is_file()}
+        keys: set[str] = set()
+        paginator = store.client.get_paginator("list_objects_v2")  # type: ignore[attr-defined]
+        for page in paginator.paginate(Bucket=store.bucket):  # type: ignore[attr-defined]
+            keys.update(obj["Key"] for obj in page.get("Contents", []))
+        return keys
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token from a form page, for tests that keep CSRF on."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on " + path
+    return match.group(1)
+
+
+# -- a live server and a real browser -------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not CHROMIUM.exists():
+        unavailable("Debian chromium is not installed (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask, backend_config: dict[str, Any]) -> Iterator[str]:
+    """The hub with CSRF on, served by werkzeug in a thread; yields its base URL."""
+    application = make_app(backend_config)
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -1,0 +1,98 @@
+"""Writing, editing, submitting and withdrawing a story in the browser pages."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from advocacy import database as db
+from advocacy.accounts.models import Role, User
+from advocacy.stories.models import Story
+from tests.conftest import photo_bytes, stored_files
+
+
+def _story_form(**overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {"title": "Our new bakery line", "body": "It smells great.",
+                               "topics": ["customers"], "action": "save"}
+    data.update(overrides)
+    return data
+
+
+def _story_count(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Story.id))) or 0
+
+
+def test_employee_writes_a_draft_with_a_photo_and_sees_it_on_my_stories(
+    client: FlaskClient, signed_in: Callable[..., User], topics: list[str], app: Flask
+) -> None:
+    signed_in()
+    response = client.post("/stories/new", data=_story_form(
+        photos=[(io.BytesIO(photo_bytes(exif_gps=True)), "IMG_0001.jpg")], consent="y"),
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Our new bakery line" in page
+    assert "location" in page  # the author is told the location was removed
+    mine = client.get("/stories").get_data(as_text=True)
+    assert "Our new bakery line" in mine and "Draft" in mine
+    image = re.search(r'src="(/media/\d+/thumb)"', mine)
+    assert image, mine
+    thumb = client.get(image.group(1))
+    assert thumb.status_code in (200, 302)
+
+
+def test_submit_then_withdraw_then_edit_again(
+    client: FlaskClient, signed_in: Callable[..., User], topics: list[str], app: Flask
+) -> None:
+    signed_in()
+    response = client.post("/stories/new", data=_story_form(action="submit"))
+    story_url = response.headers["Location"]
+    assert "Submitted" in client.get(story_url).get_data(as_text=True)
+    story_id = int(story_url.rsplit("/", 1)[1])
+    assert client.get(f"/stories/{story_id}/edit").status_code == 409
+    assert client.post(f"/stories/{story_id}/withdraw").status_code == 302
+    assert "Withdrawn" in client.get(story_url).get_data(as_text=True)
+    response = client.post(f"/stories/{story_id}/edit",
+                           data=_story_form(title="Our new bakery line, take two"))
+    assert response.status_code == 302
+    assert "take two" in client.get(story_url).get_data(as_text=True)
+    assert client.post(f"/stories/{story_id}/withdraw").status_code == 409
+
+
+def test_a_rejected_photo_keeps_the_text_and_leaves_nothing_behind(
+    client: FlaskClient, signed_in: Callable[..., User], topics: list[str], app: Flask
+) -> None:
+    signed_in()
+    before = stored_files(app)
+    response = client.post("/stories/new", data=_story_form(
+        title="Kept title", body="Kept body text",
+        photos=[(io.BytesIO(photo_bytes()), "good.jpg"),
+                (io.BytesIO(b"just some text"), "photo.jpg")]),
+        content_type="multipart/form-data")
+    assert response.status_code == 415
+    html = response.get_data(as_text=True)
+    assert "Kept title" in html and "Kept body text" in html
+    assert "is not a photo" in html
+    assert _story_count(app) == 0
+    assert stored_files(app) == before
+
+
+def test_someone_elses_draft_is_not_found(
+    client: FlaskClient, make_user: Callable[..., User], signed_in: Callable[..., User],
+    topics: list[str], app: Flask
+) -> None:
+    from tests.conftest import login
+
+    author = make_user()
+    login(client, author)
+    story_url = client.post("/stories/new", data=_story_form()).headers["Location"]
+    client.post("/logout")
+    signed_in(Role.CURATOR)
+    assert client.get(story_url).status_code == 404
+    assert client.get(story_url + "/edit").status_code == 404
