@@ -8,7 +8,7 @@ responses by hand.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 from flask import Flask, Request, Response, jsonify, render_template, request
 from flask_babel import LazyString
@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-Message = str | LazyString
+Message: TypeAlias = "str | LazyString"
 
 
 class Rejected(Exception):

@@ -50,7 +50,7 @@ def parse_page(raw: str | None, name: str = "page") -> int:
     return int(raw)
 
 
-def paginate(query: Select[tuple[T]], page: int, per_page: int) -> Page[T]:
+def paginate(query: Select[Any], page: int, per_page: int) -> Page[Any]:
     """One COUNT and one SELECT (relationships load by ``selectin``, a fixed few more)."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

@@ -16,11 +16,13 @@ from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from advocacy import database as db
 from advocacy.accounts.models import ApiToken, Role, User, hash_token
 from advocacy.database import utcnow
 from advocacy.errors import Rejected, json_error, wants_json
+from advocacy.extensions import login_manager
 
 ACCESS_ATTR = "advocacy_access"
 PUBLIC = "public"
@@ -82,7 +84,7 @@ def _aware(moment: Any) -> Any:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
-def _enforce_access() -> Response | None:
+def _enforce_access() -> BaseResponse | None:
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: the 404/405 handlers answer
         return None
@@ -94,7 +96,7 @@ def _enforce_access() -> Response | None:
         # The API authenticates by bearer token only, never by session cookie,
         # so cross-site requests cannot ride on a browser session.
         user = token_user(request.headers.get("Authorization"))
-        g._login_user = user if user is not None else current_app.login_manager.anonymous_user()
+        g._login_user = user if user is not None else login_manager.anonymous_user()
     if policy == PUBLIC:
         return None
     if not current_user.is_authenticated:

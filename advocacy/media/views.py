@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, send_file
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from advocacy import database as db
 from advocacy.errors import NotFound
@@ -16,7 +17,7 @@ blueprint = Blueprint("media", __name__)
 
 @blueprint.route("/media/<int:asset_id>/<rendition>")
 @public  # per-object: public once the story is approved, else its author and curators
-def file(asset_id: int, rendition: str) -> Response:
+def file(asset_id: int, rendition: str) -> BaseResponse:
     asset = db.session.get(MediaAsset, asset_id)
     if asset is None or not asset.story.can_view(current_user):
         raise NotFound()
