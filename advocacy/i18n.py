@@ -13,14 +13,16 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 def select_locale() -> str:
     """The user's saved choice, then this browser session's, then the browser's own."""
+    from flask import current_app, has_request_context
+
+    default = str(current_app.config["DEFAULT_LOCALE"])
+    if not has_request_context():  # CLI commands and tasks speak the default language
+        return default
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return str(current_user.language)
     chosen = session.get("language")
     if chosen in LANGUAGES:
         return str(chosen)
-    from flask import current_app
-
-    default = current_app.config["DEFAULT_LOCALE"]
     return request.accept_languages.best_match(list(LANGUAGES), default=default) or default
 
 
