@@ -55,7 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Where rate-limit counters live: `memory://`, or `redis://host:port/db` "
             "when scaled out."),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute;50 per hour",
-            "Login attempts allowed per client address (login form and token API)."),
+            "Sign-in attempts allowed per client address and account (form and token API)."),
     Setting("DEFAULT_LOCALE", str, "en",
             "Language for visitors who have not chosen one: en or nl."),
     Setting("SESSION_COOKIE_SECURE", _bool, False,
