@@ -1,9 +1,31 @@
 // Progressive enhancement for the story form: preview chosen photos and catch
 // obvious problems (too large, not a photo, too many) before the upload, so a
-// phone on a slow connection does not send 20 MB to hear "no".
+// phone on a slow connection does not send 20 MB to hear "no". The server
+// checks everything again; this only saves the trip.
 (function () {
   "use strict";
-  var ACCEPTED = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"];
+
+  // A file's type comes from its name; its first bytes say what it really is.
+  function looksLikePhoto(bytes) {
+    function at(offset, text) {
+      for (var i = 0; i < text.length; i++) {
+        if (bytes[offset + i] !== text.charCodeAt(i)) { return false; }
+      }
+      return true;
+    }
+    if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) { return true; } // JPEG
+    if (bytes[0] === 0x89 && at(1, "PNG")) { return true; }
+    if (at(0, "RIFF") && at(8, "WEBP")) { return true; }
+    return at(4, "ftyp") && ["heic", "heix", "mif1", "msf1", "heim", "heis", "hevc", "avif"]
+      .some(function (brand) { return at(8, brand); });
+  }
+
+  function sniff(file) {
+    if (!file.slice || !window.Response) { return Promise.resolve(true); }
+    return new Response(file.slice(0, 16)).arrayBuffer().then(function (buffer) {
+      return looksLikePhoto(new Uint8Array(buffer));
+    }, function () { return true; });
+  }
 
   function setup(form) {
     var inputs = form.querySelectorAll("[data-photo-input]");
@@ -12,6 +34,7 @@
     var maxBytes = parseInt(form.dataset.maxBytes, 10);
     var maxPhotos = parseInt(form.dataset.maxPhotos, 10);
     var existing = parseInt(form.dataset.existing || "0", 10);
+    var found = [];
 
     function chosen() {
       var files = [];
@@ -21,42 +44,44 @@
       return files;
     }
 
-    function problems(files) {
-      var found = [];
-      if (existing + files.length > maxPhotos) { found.push(form.dataset.msgTooMany); }
-      files.forEach(function (f) {
-        if (f.size > maxBytes) { found.push(form.dataset.msgTooLarge.replace("{name}", f.name)); }
-        else if (f.type && ACCEPTED.indexOf(f.type) === -1) {
-          found.push(form.dataset.msgNotPhoto.replace("{name}", f.name));
-        }
-      });
-      return found;
-    }
-
     function render() {
       var files = chosen();
       preview.textContent = "";
-      files.forEach(function (f) {
-        var item = document.createElement("li");
-        if (f.type && f.type.indexOf("image/") === 0 && f.type !== "image/heic") {
-          var img = document.createElement("img");
-          img.alt = "";
-          img.src = URL.createObjectURL(f);
-          img.onload = function () { URL.revokeObjectURL(img.src); };
-          item.appendChild(img);
-        }
-        item.appendChild(document.createTextNode(f.name));
-        preview.appendChild(item);
+      return Promise.all(files.map(sniff)).then(function (isPhoto) {
+        found = [];
+        if (existing + files.length > maxPhotos) { found.push(form.dataset.msgTooMany); }
+        files.forEach(function (f, index) {
+          var item = document.createElement("li");
+          var problem = null;
+          if (f.size > maxBytes) { problem = form.dataset.msgTooLarge; }
+          else if (!isPhoto[index]) { problem = form.dataset.msgNotPhoto; }
+          if (problem) {
+            found.push(problem.replace("{name}", f.name));
+            item.className = "bad";
+          } else if (f.type !== "image/heic" && f.type !== "image/heif") {
+            var img = document.createElement("img");
+            img.alt = "";
+            img.src = URL.createObjectURL(f);
+            img.onload = function () { URL.revokeObjectURL(img.src); };
+            item.appendChild(img);
+          }
+          item.appendChild(document.createTextNode(f.name));
+          preview.appendChild(item);
+        });
+        errorBox.hidden = found.length === 0;
+        errorBox.textContent = found.join(" ");
+        return found;
       });
-      var found = problems(files);
-      errorBox.hidden = found.length === 0;
-      errorBox.textContent = found.join(" ");
-      return found;
     }
 
     inputs.forEach(function (input) { input.addEventListener("change", render); });
     form.addEventListener("submit", function (event) {
-      if (render().length) { event.preventDefault(); errorBox.focus && errorBox.scrollIntoView(); }
+      if (found.length) {
+        event.preventDefault();
+        errorBox.tabIndex = -1;
+        errorBox.focus();
+        errorBox.scrollIntoView({ block: "center" });
+      }
     });
   }
 

@@ -211,6 +211,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
+def base_url(live_server: str) -> str:
+    """Playwright opens pages relative to the live hub.
+
+    Defined here also because pytest-playwright's own fallback ``base_url`` draws a pytest
+    warning, which ``filterwarnings = error`` would turn into an error.
+    """
+    return live_server
+
+
+@pytest.fixture(scope="session")
 def live_server(app: Flask, backend_config: dict[str, Any]) -> Iterator[str]:
     """The hub with CSRF on, served by werkzeug in a thread; yields its base URL."""
     application = make_app(backend_config)

@@ -51,15 +51,13 @@ def _photos() -> list:  # type: ignore[type-arg]
     return request.files.getlist("photos") + request.files.getlist("camera")
 
 
-def _after_save(story: Story, before: int) -> Response:
+def _after_save(story: Story) -> Response:
     if request.form.get("action") == "submit":
         operations.submit_story(current_user, story)
         flash(_("Your story is submitted. The comms team will look at it."), "success")
     else:
         flash(_("Your draft is saved."), "success")
-    removed = removed_summary(story.media[before:])
-    if removed:
-        flash(_("From your photos we removed: %(what)s.", what=", ".join(removed)), "info")
+    # The story page tells the author what was removed from the photos.
     return redirect(url_for("stories.detail", story_id=story.id))
 
 
@@ -73,7 +71,7 @@ def new() -> Response | str | tuple[str, int]:
                 current_user, title=form.title.data or "", body=form.body.data or "",
                 topics=form.topics.data or [], photos=_photos(), consent=bool(form.consent.data),
             )
-            return _after_save(story, 0)
+            return _after_save(story)
         except Rejected as exc:
             form.field_errors(dict(exc.fields) or {"photos": [exc.message]})
             return render_template("stories/edit.html", form=form, story=None), exc.status
@@ -95,7 +93,6 @@ def edit(story_id: int) -> Response | str | tuple[str, int]:
     operations.require_editable(current_user, story)
     form = _form(story)
     if request.method == "POST":
-        before = len(story.media)
         try:
             operations.update_story(
                 current_user, story, title=form.title.data or "", body=form.body.data or "",
@@ -103,7 +100,7 @@ def edit(story_id: int) -> Response | str | tuple[str, int]:
                 consent=bool(form.consent.data),
                 remove_media=[int(i) for i in form.remove_media.data or [] if i.isdigit()],
             )
-            return _after_save(story, before - len(form.remove_media.data or []))
+            return _after_save(story)
         except Rejected as exc:
             form.field_errors(dict(exc.fields) or {"photos": [exc.message]})
             return render_template("stories/edit.html", form=form, story=story), exc.status
