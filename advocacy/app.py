@@ -96,8 +96,6 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
-    # Media URLs in API answers must open with the same bearer token.
-    login_manager.request_loader(lambda req: security.token_user(req.headers.get("Authorization")))
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.session_protection = "strong"

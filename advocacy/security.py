@@ -25,6 +25,7 @@ from advocacy.errors import Rejected, json_error, wants_json
 from advocacy.extensions import login_manager
 
 ACCESS_ATTR = "advocacy_access"
+BEARER_ATTR = "advocacy_accepts_bearer"
 PUBLIC = "public"
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +44,12 @@ def requires(role: Role = Role.EMPLOYEE) -> Callable[[F], F]:
         return view
 
     return decorate
+
+
+def accepts_token(view: F) -> F:
+    """Outside the API, this route also accepts a bearer token (media URLs in API answers)."""
+    setattr(view, BEARER_ATTR, True)
+    return view
 
 
 def access_of(app: Flask, endpoint: str) -> str | None:
@@ -92,7 +99,8 @@ def _enforce_access() -> BaseResponse | None:
     if policy is None:
         raise RuntimeError(f"route {endpoint} has no access declaration")
     api = wants_json(request)
-    if api:
+    bearer = getattr(current_app.view_functions[endpoint], BEARER_ATTR, False)
+    if api or (bearer and "Authorization" in request.headers):
         # The API authenticates by bearer token only, never by session cookie,
         # so cross-site requests cannot ride on a browser session.
         user = token_user(request.headers.get("Authorization"))

@@ -161,6 +161,7 @@ def get_story(story_id: int) -> Response:
 @requires()
 def update_story(story_id: int) -> Response:
     story = stories.story_for(current_user, story_id)
+    stories.require_editable(current_user, story)
     body = json_body(allowed={"title", "body", "topics", "consent", "version"})
     consent = body.get("consent")
     if consent is not None and not isinstance(consent, bool):
@@ -191,6 +192,7 @@ def _check_version(current: int, expected: Any) -> None:
 @requires()
 def add_media(story_id: int) -> tuple[Response, int]:
     story = stories.story_for(current_user, story_id)
+    stories.require_editable(current_user, story)
     if not request.files.getlist("media"):
         raise Rejected("no_files", _l("Choose at least one photo."), status=422, field="media")
     consent = request.form.get("consent")
@@ -203,6 +205,7 @@ def add_media(story_id: int) -> tuple[Response, int]:
 @requires()
 def remove_media(story_id: int, media_id: int) -> tuple[str, int]:
     story = stories.story_for(current_user, story_id)
+    stories.require_editable(current_user, story)
     if all(m.id != media_id for m in story.media):
         raise Rejected("not_found", _l("Not found."), status=404)
     stories.update_story(current_user, story, remove_media=[media_id])

@@ -10,13 +10,14 @@ from advocacy import database as db
 from advocacy.errors import NotFound
 from advocacy.media.models import MediaAsset
 from advocacy.media.storage import iter_chunks, storage
-from advocacy.security import public
+from advocacy.security import accepts_token, public
 
 blueprint = Blueprint("media", __name__)
 
 
 @blueprint.route("/media/<int:asset_id>/<rendition>")
 @public  # per-object: public once the story is approved, else its author and curators
+@accepts_token
 def file(asset_id: int, rendition: str) -> BaseResponse:
     asset = db.session.get(MediaAsset, asset_id)
     if asset is None or not asset.story.can_view(current_user):

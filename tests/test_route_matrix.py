@@ -1,0 +1,714 @@
+"""Who may call which route: every rule of ``app.url_map`` as anonymous, employee, curator, admin.
+
+:data:`EXPECTED` is the decision, one row per (endpoint, method). A route that exists without
+a row fails :func:`test_every_route_has_a_row`, so nobody adds a route without deciding who
+may use it; a row whose route is gone fails :func:`test_no_stale_rows`.
+
+The matrix aims each route at the acting user's OWN object, in the state the route needs
+(a draft to edit or submit, a submitted story to withdraw), so a row says what a role may do.
+:data:`FOREIGN_DRAFT` and :data:`FOREIGN_SUBMITTED` aim the same routes at ANOTHER employee's
+objects: drafts are private to their author (curators and admins included) and their ids do
+not leak; once submitted, curators may read a story but only its author may change it.
+
+Browser pages authenticate by session cookie, the API under /api/v1 by bearer token only.
+Anonymous callers are sent to /login?next=... on pages and get a 401 JSON error on the API.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+from werkzeug.routing import Rule
+from werkzeug.test import TestResponse
+
+from advocacy import database as db
+from advocacy.accounts.models import Role, User
+from advocacy.security import PUBLIC, access_of
+from advocacy.stories.models import Story
+from advocacy.stories.operations import create_story, submit_story
+from advocacy.stories.states import StoryStatus
+from tests.conftest import PASSWORD, login, photo_bytes
+
+Status = int | set[int]
+ROLES = ("anonymous", "employee", "curator", "admin")
+SIGNED_IN = ROLES[1:]
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+#: URL arguments that name a stored object (as opposed to a file name or rendition name).
+OBJECT_ARGS = frozenset({"story_id", "asset_id", "media_id", "token_id"})
+#: URL arguments that name a story or something inside one.
+STORY_ARGS = frozenset({"story_id", "asset_id", "media_id"})
+
+
+def who(*, anonymous: Status, employee: Status, curator: Status, admin: Status,
+        ) -> dict[str, Status]:
+    """One row of a matrix: the status each role gets."""
+    return {"anonymous": anonymous, "employee": employee, "curator": curator, "admin": admin}
+
+
+def signed_in(*, employee: Status, curator: Status, admin: Status) -> dict[str, Status]:
+    """One row for signed-in roles only (anonymous is decided by :data:`EXPECTED`)."""
+    return {"employee": employee, "curator": curator, "admin": admin}
+
+
+# -- the decision ---------------------------------------------------------------------
+
+#: (endpoint, method) -> the status each role gets when it uses the route on its OWN object
+#: (anonymous callers, who own nothing, are aimed at another employee's object).
+EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
+    # site: public
+    ("site.home", "GET"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("site.healthz", "GET"): who(anonymous=200, employee=200, curator=200, admin=200),
+    ("site.language", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("static", "GET"): who(anonymous=200, employee=200, curator=200, admin=200),
+    # accounts: sign-in is public (signed-in users are sent on), the account page is not
+    ("accounts.login", "GET"): who(anonymous=200, employee=302, curator=302, admin=302),
+    ("accounts.login", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("accounts.logout", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("accounts.account", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("accounts.create_token", "POST"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("accounts.revoke_token", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    # stories: every role writes its own stories
+    ("stories.mine", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("stories.new", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("stories.new", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("stories.detail", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("stories.edit", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("stories.edit", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("stories.submit", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("stories.withdraw", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    # media: public route with a per-object check; a draft's photo is its author's alone
+    # (200 from local storage, 302 to a presigned URL on S3)
+    ("media.file", "GET"): who(anonymous=404, employee={200, 302}, curator={200, 302},
+                               admin={200, 302}),
+    # API: bearer token only
+    ("api.openapi", "GET"): who(anonymous=200, employee=200, curator=200, admin=200),
+    ("api.create_token", "POST"): who(anonymous=201, employee=201, curator=201, admin=201),
+    ("api.list_tokens", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.revoke_token", "DELETE"): who(anonymous=401, employee=204, curator=204, admin=204),
+    ("api.me", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.topics", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.list_stories", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.create_story", "POST"): who(anonymous=401, employee=201, curator=201, admin=201),
+    ("api.get_story", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.update_story", "PATCH"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.add_media", "POST"): who(anonymous=401, employee=201, curator=201, admin=201),
+    ("api.remove_media", "DELETE"): who(anonymous=401, employee=204, curator=204, admin=204),
+    ("api.submit_story", "POST"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.withdraw_story", "POST"): who(anonymous=401, employee=200, curator=200, admin=200),
+}
+
+#: Every route that names an object, aimed at ANOTHER employee's draft story (with a photo)
+#: or API token: nobody but the author learns that it exists, so everyone gets 404, also
+#: with a body that would not validate (authorisation comes before validation).
+FOREIGN_DRAFT: dict[tuple[str, str], dict[str, Status]] = {
+    ("accounts.revoke_token", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("stories.detail", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("stories.edit", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("stories.edit", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("stories.submit", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("stories.withdraw", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("media.file", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("api.revoke_token", "DELETE"): signed_in(employee=404, curator=404, admin=404),
+    ("api.get_story", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("api.update_story", "PATCH"): signed_in(employee=404, curator=404, admin=404),
+    ("api.add_media", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("api.remove_media", "DELETE"): signed_in(employee=404, curator=404, admin=404),
+    ("api.submit_story", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("api.withdraw_story", "POST"): signed_in(employee=404, curator=404, admin=404),
+}
+
+#: Every story route aimed at ANOTHER employee's SUBMITTED story (with a photo): curators
+#: (and admins) review it, so they may read it; changing it stays with its author.
+FOREIGN_SUBMITTED: dict[tuple[str, str], dict[str, Status]] = {
+    ("stories.detail", "GET"): signed_in(employee=404, curator=200, admin=200),
+    ("stories.edit", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("stories.edit", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("stories.submit", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("stories.withdraw", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("media.file", "GET"): signed_in(employee=404, curator={200, 302}, admin={200, 302}),
+    ("api.get_story", "GET"): signed_in(employee=404, curator=200, admin=200),
+    ("api.update_story", "PATCH"): signed_in(employee=404, curator=404, admin=404),
+    ("api.add_media", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("api.remove_media", "DELETE"): signed_in(employee=404, curator=404, admin=404),
+    ("api.submit_story", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("api.withdraw_story", "POST"): signed_in(employee=404, curator=404, admin=404),
+}
+
+#: Page routes that accept an API token by design: the media URLs in API answers must open
+#: with the token the API client already holds.
+BEARER_PAGES = frozenset({("media.file", "GET")})
+
+
+# -- the objects a request needs --------------------------------------------------------
+
+
+class Target(Enum):
+    """Whose object a parameterised URL names."""
+
+    OWN = "the acting user's own, in the state the route needs"
+    FOREIGN_DRAFT = "another employee's draft / token"
+    FOREIGN_SUBMITTED = "another employee's submitted story"
+
+
+@dataclass(frozen=True)
+class StoryRef:
+    id: int
+    media: list[tuple[int, str]]  # (asset id, a rendition name)
+
+
+@dataclass
+class World:
+    """One test's acting role, the objects its requests need and how they authenticate."""
+
+    app: Flask
+    client: FlaskClient
+    role: str
+    make_user: Callable[..., User]
+    actor: User | None
+    _other: User | None = None
+    _secrets: dict[int, str] = field(default_factory=dict)
+    _session: bool = False
+
+    @property
+    def other(self) -> User:
+        """Another employee: owns what the acting user must not reach."""
+        if self._other is None:
+            self._other = self.make_user(Role.EMPLOYEE, email="someone.else@example.org")
+        return self._other
+
+    @property
+    def owner(self) -> User:
+        """Whose objects OWN means: the actor's, or (for anonymous) someone else's."""
+        return self.actor if self.actor is not None else self.other
+
+    def story(self, author: User, *, submitted: bool = False, photo: bool = False) -> StoryRef:
+        """A story by ``author``, made by the app's own operation and committed."""
+        with self.app.app_context():
+            user = db.session.get(User, author.id)
+            assert user is not None
+            photos = [FileStorage(io.BytesIO(photo_bytes()), filename="photo.jpg",
+                                  content_type="image/jpeg")] if photo else []
+            story: Story = create_story(user, title="A story for the matrix",
+                                        body="Told to check who may see it.",
+                                        topics=["customers"], photos=photos, consent=photo)
+            if submitted:
+                submit_story(user, story)
+            ref = StoryRef(story.id, [(m.id, "thumb" if "thumb" in m.renditions
+                                       else sorted(m.renditions)[0]) for m in story.media])
+            db.commit()
+        return ref
+
+    def token(self, user: User) -> tuple[int, str]:
+        """A new API token of ``user``, made through POST /api/v1/tokens: (id, secret)."""
+        response = self.app.test_client().post(
+            "/api/v1/tokens", json={"email": user.email, "password": PASSWORD, "name": "matrix"})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        body = response.get_json()
+        return body["id"], body["token"]
+
+    def bearer(self) -> dict[str, str]:
+        """The Authorization header of the acting user."""
+        assert self.actor is not None
+        if self.actor.id not in self._secrets:
+            self._secrets[self.actor.id] = self.token(self.actor)[1]
+        return {"Authorization": f"Bearer {self._secrets[self.actor.id]}"}
+
+    def sign_in(self) -> None:
+        """Sign the browser session in (once) through the real form."""
+        assert self.actor is not None
+        if not self._session:
+            login(self.client, self.actor)
+            self._session = True
+
+    def story_for(self, target: Target, *, needs_submitted: bool = False,
+                  photo: bool = False) -> StoryRef:
+        if target is Target.OWN:
+            return self.story(self.owner, submitted=needs_submitted, photo=photo)
+        return self.story(self.other, submitted=target is Target.FOREIGN_SUBMITTED, photo=True)
+
+    def call(self, rule: Rule, method: str, target: Target, *,
+             body: Literal["valid", "junk"] = "valid",
+             auth: Literal["role", "session", "bearer"] = "role",
+             values: dict[str, Any] | None = None,
+             ) -> tuple[TestResponse, str]:
+        """Send ``method`` to ``rule``; ``auth`` is "role" (API: bearer, pages: session),
+        "session" or "bearer"; ``body`` is "valid" (minimal but valid) or "junk"."""
+        if values is None:
+            values = url_values(self, rule, target)
+        built = rule.build(values)
+        assert built is not None, f"cannot build {rule.rule} from {values}"
+        path = built[1]
+        headers: dict[str, str] = {}
+        if self.actor is not None:
+            mode = ("bearer" if is_api(rule) else "session") if auth == "role" else auth
+            if mode == "bearer":
+                headers.update(self.bearer())
+            else:
+                self.sign_in()
+        if body == "junk":
+            kwargs = junk_body(rule)
+        else:
+            make_body = REQUESTS.get((rule.endpoint, method))
+            kwargs = make_body(self) if make_body is not None else {}
+        response = self.client.open(path, method=method, headers=headers, **kwargs)
+        return response, path
+
+
+Builder = Callable[[World, Target], dict[str, Any]]
+
+
+def _story(*, needs_submitted: bool = False) -> Builder:
+    def build(world: World, target: Target) -> dict[str, Any]:
+        return {"story_id": world.story_for(target, needs_submitted=needs_submitted).id}
+
+    return build
+
+
+def _story_and_photo(world: World, target: Target) -> dict[str, Any]:
+    ref = world.story_for(target, photo=True)
+    return {"story_id": ref.id, "media_id": ref.media[0][0]}
+
+
+def _photo(world: World, target: Target) -> dict[str, Any]:
+    ref = world.story_for(target, photo=True)
+    asset_id, rendition = ref.media[0]
+    return {"asset_id": asset_id, "rendition": rendition}
+
+
+def _token(world: World, target: Target) -> dict[str, Any]:
+    """A fresh token (not the one the request authenticates with)."""
+    return {"token_id": world.token(world.owner if target is Target.OWN else world.other)[0]}
+
+
+def _static_file(world: World, target: Target) -> dict[str, Any]:
+    folder = Path(world.app.static_folder or "")
+    return {"filename": sorted(p.name for p in folder.iterdir() if p.is_file())[0]}
+
+
+#: rule -> the URL values for it. A new parameterised rule needs a builder here.
+BUILDERS: dict[str, Builder] = {
+    "/static/<path:filename>": _static_file,
+    "/account/tokens/<int:token_id>/revoke": _token,
+    "/stories/<int:story_id>": _story(),
+    "/stories/<int:story_id>/edit": _story(),
+    "/stories/<int:story_id>/submit": _story(),
+    "/stories/<int:story_id>/withdraw": _story(needs_submitted=True),
+    "/media/<int:asset_id>/<rendition>": _photo,
+    "/api/v1/tokens/<int:token_id>": _token,
+    "/api/v1/stories/<int:story_id>": _story(),
+    "/api/v1/stories/<int:story_id>/media": _story(),
+    "/api/v1/stories/<int:story_id>/media/<int:media_id>": _story_and_photo,
+    "/api/v1/stories/<int:story_id>/submit": _story(),
+    "/api/v1/stories/<int:story_id>/withdraw": _story(needs_submitted=True),
+}
+
+STORY_FORM = {"title": "Our new bakery line", "body": "It smells great.",
+              "topics": ["customers"], "action": "save"}
+
+
+def _photo_upload() -> tuple[io.BytesIO, str]:
+    return io.BytesIO(photo_bytes()), "photo.jpg"
+
+
+#: (endpoint, method) -> keyword arguments for the test client: minimal but valid bodies,
+#: so that the matrix checks authorisation, not validation. Routes not named send no body.
+REQUESTS: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
+    ("site.language", "POST"): lambda w: {"data": {"language": "nl", "next": "/"}},
+    ("accounts.login", "POST"): lambda w: {"data": {"email": w.owner.email,
+                                                    "password": PASSWORD}},
+    ("accounts.create_token", "POST"): lambda w: {"data": {"name": "laptop"}},
+    ("stories.new", "POST"): lambda w: {"data": STORY_FORM},
+    ("stories.edit", "POST"): lambda w: {"data": STORY_FORM},
+    ("api.create_token", "POST"): lambda w: {"json": {"email": w.owner.email,
+                                                      "password": PASSWORD}},
+    ("api.create_story", "POST"): lambda w: {
+        "data": {"title": "From the API", "body": "Sent as a form.", "topics": "customers"},
+        "content_type": "multipart/form-data"},
+    ("api.update_story", "PATCH"): lambda w: {"json": {}},
+    ("api.add_media", "POST"): lambda w: {"data": {"media": _photo_upload()},
+                                          "content_type": "multipart/form-data"},
+}
+
+
+def junk_body(rule: Rule) -> dict[str, Any]:
+    """A body that fails validation: whoever may not use the route must not get that far."""
+    if is_api(rule):
+        return {"data": "this is not JSON", "content_type": "text/plain"}
+    return {"data": {"title": "", "body": "", "topics": ["no-such-topic"], "name": ""}}
+
+
+def is_api(rule: Rule) -> bool:
+    return rule.rule.startswith("/api/")
+
+
+def url_values(world: World, rule: Rule, target: Target) -> dict[str, Any]:
+    if not rule.arguments:
+        return {}
+    builder = BUILDERS.get(rule.rule)
+    if builder is None:
+        pytest.fail(f"the rule {rule.rule!r} ({rule.endpoint}) has URL parameters but no "
+                    f"builder: add one to BUILDERS in {__name__}", pytrace=False)
+    return builder(world, target)
+
+
+def rules_for(app: Flask, endpoint: str, method: str) -> list[Rule]:
+    rules = [r for r in app.url_map.iter_rules()
+             if r.endpoint == endpoint and method in (r.methods or ())]
+    if not rules:
+        pytest.fail(f"stale row: no route {endpoint} {method} in url_map", pytrace=False)
+    return rules
+
+
+def routes(app: Flask) -> set[tuple[str, str]]:
+    """Every (endpoint, method) the app answers, HEAD and OPTIONS aside."""
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            for method in (rule.methods or set()) - IGNORED_METHODS}
+
+
+# -- checks -----------------------------------------------------------------------------
+
+
+def check_status(response: TestResponse, expected: Status, what: str) -> None:
+    allowed = expected if isinstance(expected, set) else {expected}
+    assert response.status_code in allowed, (
+        f"{what}: got {response.status_code}, expected {sorted(allowed)}; "
+        f"Location={response.headers.get('Location')!r}; "
+        f"body={response.get_data(as_text=True)[:300]!r}")
+
+
+def check_api_error(response: TestResponse, what: str, code: str | None = None) -> None:
+    """API errors are JSON: {"error": {"code", "message", "details"}}."""
+    assert response.is_json, f"{what}: error is not JSON ({response.content_type})"
+    body = response.get_json()
+    assert set(body) == {"error"}, f"{what}: {body}"
+    assert set(body["error"]) == {"code", "message", "details"}, f"{what}: {body}"
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"], what
+    assert isinstance(body["error"]["details"], dict), what
+    if code is not None:
+        assert body["error"]["code"] == code, f"{what}: {body}"
+
+
+def is_login_redirect(response: TestResponse) -> bool:
+    location = response.headers.get("Location", "")
+    return response.status_code == 302 and urlsplit(location).path == "/login" and bool(
+        parse_qs(urlsplit(location).query).get("next"))
+
+
+def check_login_redirect(response: TestResponse, path: str, what: str) -> None:
+    """Sent to the sign-in page, which brings the user back to ``path``."""
+    location = response.headers.get("Location", "")
+    parts = urlsplit(location)
+    assert response.status_code == 302 and parts.path == "/login", f"{what}: {location!r}"
+    assert parse_qs(parts.query).get("next") == [path], f"{what}: {location!r}"
+
+
+def check_response(world: World, rule: Rule, method: str, response: TestResponse, path: str,
+                   expected: Status, note: str = "") -> None:
+    what = f"{method} {path} ({rule.endpoint}) as {world.role}{note}"
+    check_status(response, expected, what)
+    if is_api(rule) and response.status_code >= 400:
+        check_api_error(response, what)
+    if world.actor is None and access_of(world.app, rule.endpoint) != PUBLIC:
+        if is_api(rule):
+            check_api_error(response, what, code="unauthorized")
+        else:
+            check_login_redirect(response, path, what)
+    if world.actor is not None:
+        assert not is_login_redirect(response), f"{what}: sent to sign in although signed in"
+
+
+# -- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _light_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Light scrypt settings while the matrix signs in hundreds of times: what is checked
+    here is who may do what, not how hard a hash is to crack. Checking a hash reads its
+    settings from the hash itself, so sign-in works unchanged."""
+    from advocacy.accounts import models, operations
+
+    real = getattr(models, "generate_password_hash", None)
+    if real is None:
+        return
+
+    def light(password: str, method: str = "scrypt", salt_length: int = 16) -> str:
+        return str(real(password, method="scrypt:1024:8:1", salt_length=salt_length))
+
+    monkeypatch.setattr(models, "generate_password_hash", light)
+    # The dummy hash for unknown e-mail addresses is cached; keep ours out of that cache.
+    monkeypatch.setattr(operations, "_DUMMY_HASH", [], raising=False)
+
+
+
+@pytest.fixture()
+def world_for(app: Flask, client: FlaskClient, make_user: Callable[..., User],
+              topics: list[str]) -> Iterator[Callable[[str], World]]:
+    """``world_for(role)``: the acting user of ``role`` (none for anonymous) and helpers."""
+
+    def build(role: str) -> World:
+        actor = None if role == "anonymous" else make_user(
+            Role(role), email=f"acting.{role}@example.org")
+        return World(app=app, client=client, role=role, make_user=make_user, actor=actor)
+
+    yield build
+
+
+def _param(endpoint: str, method: str, role: str) -> Any:
+    return pytest.param(endpoint, method, role, id=f"{endpoint}-{method}-{role}")
+
+
+# -- the table is complete and current ------------------------------------------------------
+
+
+def _row_template(key: tuple[str, str]) -> str:
+    return f"    {key!r}: who(anonymous=..., employee=..., curator=..., admin=...),"
+
+
+def test_every_route_has_a_row(app: Flask) -> None:
+    missing = sorted(routes(app) - EXPECTED.keys())
+    assert not missing, (
+        "routes nobody decided the audience of; add a row to EXPECTED in "
+        f"{__name__}:\n" + "\n".join(_row_template(key) for key in missing))
+
+
+def test_no_stale_rows(app: Flask) -> None:
+    present = routes(app)
+    tables: dict[str, Iterable[tuple[str, str]]] = {
+        "EXPECTED": EXPECTED, "FOREIGN_DRAFT": FOREIGN_DRAFT,
+        "FOREIGN_SUBMITTED": FOREIGN_SUBMITTED, "REQUESTS": REQUESTS,
+        "BEARER_PAGES": BEARER_PAGES}
+    stale: dict[str, list[Any]] = {name: sorted(set(keys) - present)
+                                   for name, keys in tables.items()}
+    stale["BUILDERS"] = sorted(BUILDERS.keys() - {r.rule for r in app.url_map.iter_rules()})
+    stale = {name: keys for name, keys in stale.items() if keys}
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+def test_every_parameterised_rule_has_a_builder(app: Flask) -> None:
+    missing = sorted(f"{rule.rule} ({rule.endpoint})" for rule in app.url_map.iter_rules()
+                     if rule.arguments and rule.rule not in BUILDERS)
+    assert not missing, f"parameterised rules without a URL builder in BUILDERS: {missing}"
+
+
+def test_every_object_route_is_checked_against_other_peoples_objects(app: Flask) -> None:
+    """Routes naming objects are in FOREIGN_DRAFT; those naming stories in FOREIGN_SUBMITTED."""
+    object_routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+                     if rule.arguments & OBJECT_ARGS
+                     for method in (rule.methods or set()) - IGNORED_METHODS}
+    story_routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+                    if rule.arguments & STORY_ARGS
+                    for method in (rule.methods or set()) - IGNORED_METHODS}
+    missing = {"FOREIGN_DRAFT": sorted(object_routes - FOREIGN_DRAFT.keys()),
+               "FOREIGN_SUBMITTED": sorted(story_routes - FOREIGN_SUBMITTED.keys())}
+    assert not any(missing.values()), f"routes naming objects without a row: {missing}"
+
+
+# -- the matrix ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role"), [
+    _param(endpoint, method, role) for endpoint, method in EXPECTED for role in ROLES])
+def test_route_matrix(endpoint: str, method: str, role: str,
+                      world_for: Callable[[str], World]) -> None:
+    world = world_for(role)
+    for rule in rules_for(world.app, endpoint, method):
+        response, path = world.call(rule, method, Target.OWN)
+        check_response(world, rule, method, response, path, EXPECTED[(endpoint, method)][role])
+
+
+JUNK_NOTE = " with a body that does not validate (authorisation must come first)"
+
+
+def _forbidden(expected: Status) -> bool:
+    return (expected if isinstance(expected, set) else {expected}) <= {403, 404}
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role"), [
+    _param(endpoint, method, role) for endpoint, method in FOREIGN_DRAFT for role in SIGNED_IN])
+def test_another_employees_draft_is_not_found(endpoint: str, method: str, role: str,
+                                              world_for: Callable[[str], World]) -> None:
+    """404 with a valid and with an invalid body, and the same answer as for no such id."""
+    world = world_for(role)
+    expected = FOREIGN_DRAFT[(endpoint, method)][role]
+    for rule in rules_for(world.app, endpoint, method):
+        values = url_values(world, rule, Target.FOREIGN_DRAFT)
+        response, path = world.call(rule, method, Target.FOREIGN_DRAFT, values=values)
+        check_response(world, rule, method, response, path, expected)
+        if method != "GET" and _forbidden(expected):
+            junk, _ = world.call(rule, method, Target.FOREIGN_DRAFT, values=values, body="junk")
+            check_response(world, rule, method, junk, path, expected, JUNK_NOTE)
+        # The id does not leak: another's draft looks exactly like an id that does not exist.
+        nowhere = {k: v + 1_000_000 if k in OBJECT_ARGS else v for k, v in values.items()}
+        missing, missing_path = world.call(rule, method, Target.FOREIGN_DRAFT, values=nowhere)
+        assert missing.status_code == response.status_code, (
+            f"{method} {path} as {role}: {response.status_code}, "
+            f"but {missing.status_code} for {missing_path}")
+        if is_api(rule):
+            assert missing.get_json() == response.get_json(), f"{method} {path} as {role}"
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role"), [
+    _param(endpoint, method, role) for endpoint, method in FOREIGN_SUBMITTED
+    for role in SIGNED_IN])
+def test_another_employees_submitted_story(endpoint: str, method: str, role: str,
+                                           world_for: Callable[[str], World]) -> None:
+    world = world_for(role)
+    expected = FOREIGN_SUBMITTED[(endpoint, method)][role]
+    for rule in rules_for(world.app, endpoint, method):
+        values = url_values(world, rule, Target.FOREIGN_SUBMITTED)
+        response, path = world.call(rule, method, Target.FOREIGN_SUBMITTED, values=values)
+        check_response(world, rule, method, response, path, expected)
+        if method != "GET" and _forbidden(expected):
+            junk, _ = world.call(rule, method, Target.FOREIGN_SUBMITTED, values=values,
+                                 body="junk")
+            check_response(world, rule, method, junk, path, expected, JUNK_NOTE)
+
+
+# -- sessions and tokens do not cross over ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role"), [
+    _param(endpoint, method, role) for (endpoint, method), row in EXPECTED.items()
+    if endpoint.startswith("api.") and row["anonymous"] == 401 for role in SIGNED_IN])
+def test_the_api_ignores_the_session_cookie(endpoint: str, method: str, role: str,
+                                            world_for: Callable[[str], World]) -> None:
+    """A signed-in browser session without a token is anonymous to the API."""
+    world = world_for(role)
+    for rule in rules_for(world.app, endpoint, method):
+        response, path = world.call(rule, method, Target.OWN, auth="session")
+        assert world.client.get("/account").status_code == 200  # the session is signed in
+        check_status(response, 401, f"{method} {path} with only a session as {role}")
+        check_api_error(response, f"{method} {path}", code="unauthorized")
+
+
+@pytest.mark.parametrize(("endpoint", "method"), [
+    pytest.param(endpoint, method, id=f"{endpoint}-{method}") for endpoint, method in EXPECTED
+    if not endpoint.startswith("api.") and (endpoint, method) not in BEARER_PAGES])
+def test_pages_ignore_bearer_tokens(endpoint: str, method: str, app: Flask,
+                                    world_for: Callable[[str], World]) -> None:
+    """A token is for the API: on a page its holder is as anonymous as anyone without one."""
+    holder = world_for("employee")
+    anonymous = World(app=app, client=app.test_client(), role="anonymous",
+                      make_user=holder.make_user, actor=None)
+    for rule in rules_for(app, endpoint, method):
+        if is_api(rule):
+            continue
+        values = url_values(holder, rule, Target.OWN)
+        with_token, path = holder.call(rule, method, Target.OWN, auth="bearer", values=values)
+        without, _ = anonymous.call(rule, method, Target.OWN, values=values)
+        assert (with_token.status_code, with_token.headers.get("Location")) == (
+            without.status_code, without.headers.get("Location")), (
+            f"{method} {path} with only an API token: {with_token.status_code} "
+            f"{with_token.headers.get('Location')!r}; without one: {without.status_code} "
+            f"{without.headers.get('Location')!r}")
+
+
+def test_media_urls_in_api_answers_open_with_the_api_token(
+        world_for: Callable[[str], World]) -> None:
+    """The one page that takes a token (BEARER_PAGES), and only for what its holder may see."""
+    world = world_for("employee")
+    assert world.actor is not None
+    ref = world.story(world.actor, photo=True)
+    story = world.client.get(f"/api/v1/stories/{ref.id}", headers=world.bearer()).get_json()
+    url = urlsplit(story["media"][0]["url"]).path
+    check_status(world.client.get(url, headers=world.bearer()), {200, 302}, f"GET {url}")
+    check_status(world.client.get(url), 404, f"GET {url} without a token")
+    stranger = World(app=world.app, client=world.app.test_client(), role="employee",
+                     make_user=world.make_user, actor=world.make_user(Role.EMPLOYEE))
+    check_status(stranger.client.get(url, headers=stranger.bearer()), 404,
+                 f"GET {url} with another employee's token")
+
+
+@pytest.mark.parametrize("token", ["revoked", "unknown", "empty", "not bearer"])
+def test_only_a_valid_token_opens_the_api(token: str,
+                                          world_for: Callable[[str], World]) -> None:
+    world = world_for("employee")
+    assert world.actor is not None
+    token_id, secret = world.token(world.actor)
+    header = {"revoked": f"Bearer {secret}", "unknown": "Bearer adv_nope", "empty": "Bearer ",
+              "not bearer": f"Token {secret}"}[token]
+    if token == "revoked":
+        assert world.client.delete(f"/api/v1/tokens/{token_id}",
+                                   headers={"Authorization": header}).status_code == 204
+    response = world.client.get("/api/v1/me", headers={"Authorization": header})
+    check_status(response, 401, f"GET /api/v1/me with a {token} token")
+    check_api_error(response, "GET /api/v1/me", code="unauthorized")
+
+
+# -- curators and other people's stories -----------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["curator", "admin"])
+def test_curators_see_another_employees_story_via_the_api_only_once_submitted(
+        role: str, world_for: Callable[[str], World]) -> None:
+    world = world_for(role)
+    author = world.other
+    author_token = {"Authorization": f"Bearer {world.token(author)[1]}"}
+    created = world.client.post("/api/v1/stories", headers=author_token,
+                                data={"title": "Not ready", "body": "Still writing this."})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    url = f"/api/v1/stories/{created.get_json()['id']}"
+
+    draft = world.client.get(url, headers=world.bearer())
+    check_status(draft, 404, f"GET {url} (another's draft) as {role}")
+    check_api_error(draft, url, code="not_found")
+
+    assert world.client.post(f"{url}/submit", headers=author_token).status_code == 200
+    submitted = world.client.get(url, headers=world.bearer())
+    check_status(submitted, 200, f"GET {url} (another's submitted story) as {role}")
+    assert submitted.get_json()["status"] == "submitted"
+
+    bystander = World(app=world.app, client=world.app.test_client(), role="employee",
+                      make_user=world.make_user, actor=world.make_user(Role.EMPLOYEE))
+    check_status(world.client.get(url, headers=bystander.bearer()), 404,
+                 f"GET {url} (another's submitted story) as a fellow employee")
+
+
+def test_media_follows_its_story(app: Flask, world_for: Callable[[str], World]) -> None:
+    """Draft: the author only; submitted: also curators; approved: everyone."""
+    world = world_for("employee")
+    assert world.actor is not None
+    ref = world.story(world.actor, photo=True)
+    asset_id, rendition = ref.media[0]
+    url = f"/media/{asset_id}/{rendition}"
+    viewers = {role: app.test_client() for role in ROLES}
+    for role, viewer in viewers.items():
+        if role == "employee":
+            login(viewer, world.actor)
+        elif role != "anonymous":
+            login(viewer, world.make_user(Role(role)))
+    stranger = app.test_client()
+    login(stranger, world.make_user(Role.EMPLOYEE))
+
+    def seen_by() -> set[str]:
+        seen = {role for role, viewer in viewers.items()
+                if viewer.get(url).status_code in {200, 302}}
+        if stranger.get(url).status_code in {200, 302}:
+            seen.add("another employee")
+        return seen
+
+    assert seen_by() == {"employee"}
+    with app.app_context():
+        story = db.session.get(Story, ref.id)
+        assert story is not None
+        submit_story(story.author, story)
+        db.commit()
+    assert seen_by() == {"employee", "curator", "admin"}
+    with app.app_context():
+        story = db.session.get(Story, ref.id)
+        assert story is not None
+        story.status = StoryStatus.APPROVED  # no approve route yet: set the state directly
+        db.commit()
+    assert seen_by() == {"anonymous", "employee", "curator", "admin", "another employee"}
+    unknown = viewers["admin"].get(f"/media/{asset_id}/no-such-rendition")
+    check_status(unknown, 404, "an unknown rendition")
