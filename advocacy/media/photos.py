@@ -12,8 +12,14 @@ Policy, in one place:
   posts end up on social networks, where JPEG is the one format accepted everywhere.
 * All metadata is dropped except the ICC profile, which is copied to every rendition (CMYK
   sources are converted to sRGB and carry an sRGB profile instead).
-* Speed: JPEGs are decoded at 1/2, 1/4 or 1/8 scale (draft mode) when that still covers
-  "large"; "large" is made first and the others from it; resizes and encodes share two threads.
+* Sizes: "large" keeps a long edge of at least LARGE_MIN_EDGE and at most LARGE_MAX_EDGE pixels
+  (a smaller source keeps its own size); "feed" is at most FEED_WIDTH wide, "thumb" fits
+  THUMB_BOX, and "card" is exactly CARD_SIZE (cover crop).  Only the card is ever enlarged.
+* Speed: a JPEG is decoded at 1/2, 1/4 or 1/8 scale (draft mode), the smallest that still gives
+  "large" its minimum edge, and that decode *is* "large" unless it exceeds LARGE_MAX_EDGE: on a
+  24-megapixel photo no resample is needed at all.  Feed, thumb and card are made from "large"
+  (the card from a finer decode only when "large" would have to be enlarged for it, e.g. for
+  panoramas); resizes and encodes run on two threads, since Pillow releases the GIL for both.
   ``bench/photos.py`` measures this against libvips.
 """
 
@@ -34,14 +40,18 @@ __all__ = ["ACCEPTED_FORMATS", "PhotoRejected", "ProcessedPhoto", "Rendition", "
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 # Recognised only to tell the user which format was refused; they are never decoded.
 _REFUSED_FORMATS = ("GIF", "BMP", "TIFF", "ICO", "PSD", "JPEG2000", "AVIF")
-LARGE_EDGE = 2048
+LARGE_MIN_EDGE = 1440
+LARGE_MAX_EDGE = 2048
 FEED_WIDTH = 1080
 THUMB_BOX = (400, 400)
 CARD_SIZE = (1200, 627)
 JPEG_QUALITY = 85
-# Hamming: sharper than bilinear at bilinear's cost and, at the 1.4-2x reductions made here,
-# hard to tell from bicubic, which costs a third more.  The thumb, shrunk most, gets Lanczos.
+# Hamming: sharper than bilinear at bilinear's cost and, at the 1.2-1.4x reductions made here,
+# hard to tell from bicubic, which costs two thirds more.  The thumb, shrunk 3-5x, is first
+# box-reduced by a whole factor (Image.reduce), which leaves Hamming a reduction under 2x.
 _FILTER = Image.Resampling.HAMMING
+_THUMB_REDUCING_GAP = 1.0
+_DCT_SCALES = (8, 4, 2)  # what libjpeg's scaled IDCT offers (besides 1), largest first
 _WORKERS = 2  # Pillow releases the GIL while resizing and encoding, so two threads pay off.
 
 _ORIENTATION = {
@@ -128,22 +138,34 @@ def process_photo(stream: BinaryIO, *, max_pixels: int = 40_000_000) -> Processe
     with _open(stream, max_pixels) as im:
         fmt = "JPEG" if im.format == "MPO" else str(im.format)
         true_size = im.size
-        if isinstance(im, JpegImageFile):
-            # The DCT decoder then scales by 1/2, 1/4 or 1/8 while decoding: far less work.
-            im.draft("RGB", _decode_target(true_size))
+        jpeg = isinstance(im, JpegImageFile)
+        # A JPEG's EXIF comes with its header, so its orientation is known before decoding.
+        exif = _read_exif(im) if jpeg else None
+        large_scale = 1
+        if jpeg:
+            large_scale, decode_scale = _dct_scales(true_size, _orientation(exif))
+            if decode_scale > 1:
+                # The DCT decoder then scales by 1/2, 1/4 or 1/8 while decoding: far less work.
+                w, h = true_size
+                im.draft("RGB", (max(1, w // decode_scale), max(1, h // decode_scale)))
         try:
             im.load()
         except Exception as exc:  # Pillow raises many types for broken data.
             raise PhotoRejected("truncated") from exc
-        exif = _read_exif(im)
+        if not jpeg:  # other formats may keep their EXIF after the pixels
+            exif = _read_exif(im)
         orientation = _orientation(exif)
+        # What the decoder actually did (draft may refuse, or pick a finer scale).
+        decoded = next((s for s in _DCT_SCALES if _scaled(true_size, s) == im.size), 1)
         removed = _removed(im, exif)
         picture, icc = _normalise(im, im.info.get("icc_profile"))
         if orientation in (5, 6, 7, 8):
             true_size = true_size[::-1]
         # Still inside the with: closing the file frees its pixels, which may be `picture`.
         with ThreadPoolExecutor(_WORKERS) as pool:
-            renditions = _renditions(picture, true_size, orientation, icc, pool)
+            renditions = _renditions(
+                picture, max(1, large_scale // decoded), true_size, orientation, icc, pool
+            )
     return ProcessedPhoto(fmt, *true_size, renditions, removed)
 
 
@@ -314,13 +336,24 @@ def _png_text_code(key: str) -> str:
 # --- pixels ---------------------------------------------------------------------------------
 
 
-def _decode_target(size: tuple[int, int]) -> tuple[int, int]:
-    """The smallest size the decoder may scale down to and still feed every rendition."""
-    w, h = size
-    # Wide pictures need more pixels for the card than for "large".  The orientation is not
-    # known before decoding, so allow for the card's 1200 px width along the short side.
-    scale = min(1.0, max(LARGE_EDGE / max(w, h), CARD_SIZE[0] / min(w, h)))
-    return max(1, round(w * scale)), max(1, round(h * scale))
+def _dct_scales(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """The DCT scale-downs (1, 2, 4 or 8) for "large", and for the decoder.
+
+    "large" gets the coarsest scale whose long edge is still at least LARGE_MIN_EDGE (1 for a
+    source smaller than that).  The decoder uses it too, unless the card would then have to
+    be enlarged where the source has the pixels (portraits and panoramas): it then decodes
+    finer, and "large" is made by a cheap whole-factor reduce, to the very same size.
+    """
+    w, h = size[::-1] if orientation in (5, 6, 7, 8) else size
+    large = next((s for s in _DCT_SCALES if max(_scaled((w, h), s)) >= LARGE_MIN_EDGE), 1)
+    need_w, need_h = min(w, CARD_SIZE[0]), min(h, CARD_SIZE[1])
+    card = next((s for s in _DCT_SCALES if -(-w // s) >= need_w and -(-h // s) >= need_h), 1)
+    return large, min(large, card)
+
+
+def _scaled(size: tuple[int, int], scale: int) -> tuple[int, int]:
+    """``size`` divided by ``scale``, rounded up as libjpeg and Image.reduce() do."""
+    return -(-size[0] // scale), -(-size[1] // scale)
 
 
 def _normalise(im: Image.Image, icc: object) -> tuple[Image.Image, bytes | None]:
@@ -365,28 +398,38 @@ def _cmyk_to_srgb(im: Image.Image, icc: bytes | None) -> tuple[Image.Image, byte
 
 def _renditions(
     picture: Image.Image,
+    reduce_by: int,
     true_size: tuple[int, int],
     orientation: int,
     icc: bytes | None,
     pool: Executor,
 ) -> dict[str, Rendition]:
-    stored = true_size[::-1] if orientation in (5, 6, 7, 8) else true_size
-    large = _orient(_resize(picture, _fit(stored, LARGE_EDGE, LARGE_EDGE), pool), orientation)
-    # The card comes from "large" unless that would throw away pixels it needs (panoramas).
+    base = picture.reduce(reduce_by) if reduce_by > 1 else picture
+    # Usually a no-op: only a decode beyond LARGE_MAX_EDGE (or a non-JPEG) is resampled.
+    base = _resize(base, _fit(base.size, LARGE_MAX_EDGE, LARGE_MAX_EDGE), pool)
+    large = _orient(base, orientation)
+    # The card comes from "large" unless the decode kept pixels it needs (panoramas, portraits).
     covers = large.width >= CARD_SIZE[0] and large.height >= CARD_SIZE[1]
-    card = large if covers or large.size == true_size else _orient(picture, orientation)
-    large_job = pool.submit(_encode, large, icc)
-    card_job = pool.submit(lambda: _encode(ImageOps.fit(card, CARD_SIZE, _FILTER), icc))
-    feed = _resize(large, _fit(large.size, FEED_WIDTH, large.height))
-    thumb = _resize(feed, _fit(feed.size, *THUMB_BOX), resample=Image.Resampling.LANCZOS)
-    # An image that needed no resizing shares its parent's bytes instead of a second encode.
-    feed_data = large_job.result() if feed is large else _encode(feed, icc)
-    thumb_data = feed_data if thumb is feed else _encode(thumb, icc)
+    card = large if covers or base.size == picture.size else _orient(picture, orientation)
+
+    def card_then_large() -> tuple[bytes, bytes]:
+        return _encode(ImageOps.fit(card, CARD_SIZE, _FILTER), icc), _encode(large, icc)
+
+    # Two lanes of about equal work, one per core (Pillow releases the GIL for both resizing
+    # and encoding): card and "large" on the pool, feed and thumb here.
+    job = pool.submit(card_then_large)
+    feed_size = _fit(large.size, FEED_WIDTH, large.height)
+    feed = _resize(large, feed_size)
+    thumb = _resize(large, _fit(feed_size, *THUMB_BOX), reducing_gap=_THUMB_REDUCING_GAP)
+    # An image that needed no resizing shares the bytes of "large" instead of a second encode.
+    feed_data = None if feed is large else _encode(feed, icc)
+    thumb_data = None if thumb is large else _encode(thumb, icc)
+    card_data, large_data = job.result()
     made = (
-        ("large", large.size, large_job.result()),
-        ("feed", feed.size, feed_data),
-        ("thumb", thumb.size, thumb_data),
-        ("card", CARD_SIZE, card_job.result()),
+        ("large", large.size, large_data),
+        ("feed", feed.size, large_data if feed_data is None else feed_data),
+        ("thumb", thumb.size, large_data if thumb_data is None else thumb_data),
+        ("card", CARD_SIZE, card_data),
     )
     return {name: Rendition(name, data, "image/jpeg", *size) for name, size, data in made}
 
@@ -402,16 +445,21 @@ def _resize(
     size: tuple[int, int],
     pool: Executor | None = None,
     resample: Image.Resampling = _FILTER,
+    reducing_gap: float = 3.0,
 ) -> Image.Image:
     if im.size == size:
         return im
     if pool is None or size[1] < 512:
-        return im.resize(size, resample, reducing_gap=3.0)
+        return im.resize(size, resample, reducing_gap=reducing_gap)
     # Two horizontal bands on two threads; the box keeps the filter's full support at the seam.
     mid, ratio = size[1] // 2, im.height / size[1]
     bands = [
         pool.submit(
-            im.resize, (size[0], y1 - y0), resample, (0, y0 * ratio, im.width, y1 * ratio), 3.0
+            im.resize,
+            (size[0], y1 - y0),
+            resample,
+            (0, y0 * ratio, im.width, y1 * ratio),
+            reducing_gap,
         )
         for y0, y1 in ((0, mid), (mid, size[1]))
     ]

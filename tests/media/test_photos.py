@@ -309,13 +309,66 @@ def test_big_source_is_fitted_to_each_rendition() -> None:
     sizes = {name: (r.width, r.height) for name, r in photo.renditions.items()}
     assert (photo.width, photo.height) == (4000, 3000)
     assert sizes == {
-        "large": (2048, 1536),
+        "large": (2000, 1500),  # the 1/2-scale decode, as is
         "feed": (1080, 810),
         "thumb": (400, 300),
         "card": (1200, 627),
     }
     for name, size in sizes.items():
         assert reopen(photo, name).size == size
+
+
+@pytest.mark.parametrize(
+    ("source", "large", "feed", "thumb"),
+    [
+        ((6000, 4000), (1500, 1000), (1080, 720), (400, 267)),  # 1/4 decode, no resample
+        ((4032, 3024), (2016, 1512), (1080, 810), (400, 300)),  # 1/4 would be 1008: 1/2
+        ((5000, 3000), (2048, 1229), (1080, 648), (400, 240)),  # 1/2 is 2500: resized
+        ((4000, 6000), (1000, 1500), (1000, 1500), (267, 400)),  # portrait: 1/4 too
+        ((2100, 1400), (2048, 1365), (1080, 720), (400, 267)),  # 1/2 is 1050: full, resized
+        ((1600, 1200), (1600, 1200), (1080, 810), (400, 300)),  # under 2048: full size
+        ((8000, 1000), (2000, 250), (1080, 135), (400, 50)),  # panorama: 1/4
+    ],
+)
+def test_jpeg_large_is_the_smallest_dct_scale_of_at_least_1440(
+    source: tuple[int, int],
+    large: tuple[int, int],
+    feed: tuple[int, int],
+    thumb: tuple[int, int],
+) -> None:
+    photo = process(encode(two_tone(source), "JPEG", quality=70))
+
+    sizes = {name: (r.width, r.height) for name, r in photo.renditions.items()}
+    assert sizes == {"large": large, "feed": feed, "thumb": thumb, "card": (1200, 627)}
+    for name, size in sizes.items():
+        assert reopen(photo, name).size == size
+
+
+@pytest.mark.parametrize(
+    ("size", "orientation", "scales"),
+    [
+        ((6000, 4000), 1, (4, 4)),
+        ((4032, 3024), 1, (2, 2)),
+        ((4000, 6000), 1, (4, 2)),  # 1/4 would be 1000 wide: the card decodes at 1/2
+        ((6000, 4000), 6, (4, 2)),  # the same portrait, stored turned
+        ((8000, 1000), 1, (4, 1)),  # 1/2 would be 500 high: the card needs every row
+        ((1000, 800), 1, (1, 1)),
+    ],
+)
+def test_decode_scale_keeps_the_card_from_being_enlarged(
+    size: tuple[int, int], orientation: int, scales: tuple[int, int]
+) -> None:
+    from advocacy.media.photos import _dct_scales
+
+    assert _dct_scales(size, orientation) == scales
+
+
+def test_big_png_is_resized_to_2048() -> None:
+    photo = process(encode(two_tone((3000, 2000)), "PNG"))
+
+    large = photo.renditions["large"]
+    assert (large.width, large.height) == (2048, 1365)
+    assert reopen(photo, "large").size == (2048, 1365)
 
 
 def test_big_rotated_jpeg_is_decoded_reduced_and_turned() -> None:
