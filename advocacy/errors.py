@@ -134,7 +134,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
         status = exc.code or 500
-        code, message = _HTTP_MESSAGES.get(status, ("error", exc.description or ""))
+        code, message = _HTTP_MESSAGES.get(
+            status, ("error", _l("The request could not be completed (error %(status)s).",
+                                 status=status)))
         if status == 429 and exc.description:
             details: dict[str, Any] = {"limit": exc.description}
         else:

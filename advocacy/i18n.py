@@ -56,3 +56,11 @@ def init_app(app: Flask) -> None:
         from flask_babel import get_locale
 
         return {"LANGUAGES": LANGUAGES, "get_locale": get_locale}
+
+    @app.template_filter("as_list")
+    def _as_list(items: list[str]) -> str:
+        """``a, b and c`` in the reader's language."""
+        from babel.lists import format_list
+        from flask_babel import get_locale
+
+        return format_list([str(i) for i in items], locale=get_locale() or "en") if items else ""

@@ -108,7 +108,7 @@ def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
     """A new API token; the secret is returned once and only its hash is stored."""
     name = name.strip() or "API"
     if len(name) > 120:
-        raise Rejected("name_too_long", _l("Use at most 120 characters."), field="name")
+        raise Rejected("name_too_long", _l("Use at most %(n)d characters.", n=120), field="name")
     secret = "adv_" + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=hash_token(secret), prefix=secret[:10])
     db.session.add(token)

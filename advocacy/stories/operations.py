@@ -16,7 +16,13 @@ from advocacy.media import operations as media
 from advocacy.paging import Page, paginate
 from advocacy.signals import story_created, story_status_changed, story_updated
 from advocacy.stories.models import Story, StoryRevision, Topic
-from advocacy.stories.states import STATUS_LABELS, StoryAction, StoryStatus, next_status
+from advocacy.stories.states import (
+    STATUS_LABELS,
+    StoryAction,
+    StoryStatus,
+    allows,
+    next_status,
+)
 
 TITLE_MAX = 150
 BODY_MAX = 10_000
@@ -124,12 +130,14 @@ def require_editable(actor: User, story: Story) -> None:
     if story.author_id != actor.id:
         raise NotFound()
     if not story.is_editable:
-        raise Conflict(
-            "not_editable",
-            _l("A story that is %(status)s cannot be edited. Withdraw it first if you want "
-               "to change it.", status=STATUS_LABELS[StoryStatus(story.status)].lower()),
-            status=story.status,
-        )
+        status = StoryStatus(story.status)
+        if allows(status, StoryAction.WITHDRAW):
+            message = _l("A story with the status “%(status)s” cannot be edited. Withdraw it "
+                         "first if you want to change it.", status=STATUS_LABELS[status])
+        else:
+            message = _l("A story with the status “%(status)s” can no longer be changed.",
+                         status=STATUS_LABELS[status])
+        raise Conflict("not_editable", message, status=status.value)
 
 
 def _transition(actor: User, story: Story, action: StoryAction) -> Story:

@@ -63,8 +63,8 @@ class IllegalTransition(Conflict):
         super().__init__(
             "illegal_transition",
             _l(
-                "A story that is %(status)s cannot be %(action)s.",
-                status=STATUS_LABELS[status].lower(),
+                "A story with the status “%(status)s” cannot be %(action)s.",
+                status=STATUS_LABELS[status],
                 action=ACTION_PAST[action],
             ),
             status=status.value,
