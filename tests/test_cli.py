@@ -55,3 +55,15 @@ def test_demo_seeds_a_marked_organisation_once(app: Flask) -> None:
 def test_db_upgrade_is_idempotent(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0 and "up to date" in result.output
+
+
+def test_migrations_match_the_models(app: Flask) -> None:
+    """Nobody changed a model without writing its migration (checked on each backend)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from advocacy.database import EXTENSION_KEY, Base
+
+    with app.app_context(), app.extensions[EXTENSION_KEY].connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocacy.accounts.models import User
@@ -40,7 +51,7 @@ class Story(Base):
     __tablename__ = "stories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[StoryStatus] = mapped_column(String(24), default=StoryStatus.DRAFT, index=True)
@@ -56,7 +67,8 @@ class Story(Base):
     # silently overwrite each other; the second gets a conflict.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
-    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    # Lists load authors explicitly when they show several; My stories already has its author.
+    author: Mapped[User] = relationship()
     topics: Mapped[list[Topic]] = relationship(
         secondary=story_topics, lazy="selectin", order_by=Topic.name
     )
@@ -68,6 +80,8 @@ class Story(Base):
     )
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
+    # My stories: one author's stories, most recently changed first, read in index order.
+    __table_args__ = (Index("ix_stories_author_id_updated_at", "author_id", "updated_at", "id"),)
 
     @property
     def is_editable(self) -> bool:

@@ -14,6 +14,7 @@ from advocacy.security import requires
 from advocacy.stories import operations
 from advocacy.stories.forms import StoryForm
 from advocacy.stories.models import Story
+from advocacy.stories.queries import story_rows
 from advocacy.stories.states import STATUS_LABELS, StoryAction, allows
 
 blueprint = Blueprint("stories", __name__)
@@ -27,11 +28,13 @@ def _story_helpers() -> dict[str, object]:
 @blueprint.route("/stories")
 @requires()
 def mine() -> str:
-    page = operations.stories_of(
+    page = story_rows(
         current_user, parse_page(request.args.get("page")),
         current_app.config["STORIES_PER_PAGE"],
     )
-    return render_template("stories/mine.html", page=page)
+    # Translate the status labels once per page, not once per row.
+    labels = {status: str(label) for status, label in STATUS_LABELS.items()}
+    return render_template("stories/mine.html", page=page, labels=labels)
 
 
 def _form(story: Story | None = None) -> StoryForm:

@@ -94,7 +94,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("slug", name=op.f("uq_stories_slug")),
     )
     with op.batch_alter_table("stories", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_stories_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(
+            "ix_stories_author_id_updated_at", ["author_id", "updated_at", "id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_stories_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_stories_updated_at"), ["updated_at"], unique=False)
 
@@ -198,7 +200,7 @@ def downgrade() -> None:
     with op.batch_alter_table("stories", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stories_updated_at"))
         batch_op.drop_index(batch_op.f("ix_stories_status"))
-        batch_op.drop_index(batch_op.f("ix_stories_author_id"))
+        batch_op.drop_index("ix_stories_author_id_updated_at")
 
     op.drop_table("stories")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
