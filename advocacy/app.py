@@ -98,7 +98,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": phones hop between Wi-Fi and mobile networks, and "strong"
+    # would sign a frontline employee out at every change of address.
+    login_manager.session_protection = "basic"
     init_storage(app)
     i18n.init_app(app)
     security.init_app(app)
