@@ -98,6 +98,38 @@ def users_create(email: str, role: str, password: str | None, name: str | None,
         click.echo(f"Password: {password}")
 
 
+@click.group("topics")
+def topics_group() -> None:
+    """Manage the topics stories carry and ambassadors follow."""
+
+
+@topics_group.command("create")
+@click.argument("slug")
+@click.argument("name")
+@with_appcontext
+def topics_create(slug: str, name: str) -> None:
+    """Create the topic SLUG (lower-case letters, digits, dashes) called NAME."""
+    from advocacy.stories.operations import create_topic
+
+    try:
+        topic = create_topic(slug, name)
+        db.commit()
+    except Rejected as exc:
+        db.rollback()
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"Created topic {topic.slug}: {topic.name}")
+
+
+@topics_group.command("list")
+@with_appcontext
+def topics_list() -> None:
+    """List the topics."""
+    from advocacy.stories.operations import all_topics
+
+    for topic in all_topics():
+        click.echo(f"{topic.slug:<30} {topic.name}")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -122,7 +154,7 @@ def compile_translations() -> None:
 
 def register(app: Flask) -> None:
     """Attach the hub's command groups to ``app.cli``."""
-    for group in (db_group, users_group, demo_command, compile_translations):
+    for group in (db_group, users_group, topics_group, demo_command, compile_translations):
         app.cli.add_command(group)
 
 

@@ -67,3 +67,15 @@ def test_migrations_match_the_models(app: Flask) -> None:
     with app.app_context(), app.extensions[EXTENSION_KEY].connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+def test_topics_are_created_and_listed(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["topics", "create", "sustainability", "Sustainability"])
+    assert created.exit_code == 0, created.output
+    listed = runner.invoke(args=["topics", "list"])
+    assert "sustainability" in listed.output and "Sustainability" in listed.output
+    duplicate = runner.invoke(args=["topics", "create", "sustainability", "Again"])
+    assert duplicate.exit_code != 0 and "exists" in duplicate.output
+    bad = runner.invoke(args=["topics", "create", "Not A Slug", "Name"])
+    assert bad.exit_code != 0 and "lower-case" in bad.output

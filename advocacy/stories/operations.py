@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +31,27 @@ BODY_MAX = 10_000
 
 def all_topics() -> list[Topic]:
     return list(db.session.scalars(select(Topic).order_by(Topic.name)))
+
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def create_topic(slug: str, name: str) -> Topic:
+    """A new topic; slugs name topics in the API, so they are short, lower-case and unique."""
+    slug, name = slug.strip(), name.strip()
+    if not SLUG_PATTERN.fullmatch(slug) or len(slug) > 80:
+        raise Rejected("invalid_slug", _l("Use lower-case letters, digits and dashes for the "
+                                          "short name, at most 80."), field="slug")
+    if not name or len(name) > 120:
+        raise Rejected("invalid_name", _l("Give the topic a name of at most %(n)d characters.",
+                                          n=120), field="name")
+    if db.session.scalar(select(Topic.id).where(Topic.slug == slug)) is not None:
+        raise Rejected("duplicate_topic", _l("A topic with this short name exists."),
+                       status=409, field="slug")
+    topic = Topic(slug=slug, name=name)
+    db.session.add(topic)
+    db.session.flush()
+    return topic
 
 
 def _check_text(title: str | None, body: str | None, errors: dict[str, list[Message]]) -> None:
