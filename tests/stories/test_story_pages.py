@@ -6,6 +6,7 @@ import io
 import re
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -96,3 +97,52 @@ def test_someone_elses_draft_is_not_found(
     signed_in(Role.CURATOR)
     assert client.get(story_url).status_code == 404
     assert client.get(story_url + "/edit").status_code == 404
+
+
+def _bad_uploads() -> dict[str, tuple[list[tuple[io.BytesIO, str]], int, str]]:
+    from tests.api.test_stories_api import SVG, _truncated_jpeg, bomb_png
+
+    def one(data: bytes, name: str = "photo.jpg") -> list[tuple[io.BytesIO, str]]:
+        return [(io.BytesIO(data), name)]
+
+    return {
+        "text-as-jpg": (one(b"not a photo"), 415, "is not a photo"),
+        "truncated": (one(_truncated_jpeg()), 422, "damaged or incomplete"),
+        "bomb": (one(bomb_png(), "bomb.png"), 422, "megapixels"),
+        "svg": (one(SVG, "logo.svg"), 415, "SVG drawing"),
+        "empty": (one(b"", "empty.jpg"), 422, "is empty"),
+        "dotdot": (one(photo_bytes(), "../../x.jpg"), 400, "is not allowed"),
+        "too-many": ([(io.BytesIO(photo_bytes()), f"{i}.jpg") for i in range(11)], 422,
+                     "at most 10 photos"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_bad_uploads()))
+def test_every_bad_upload_in_the_form_keeps_the_text_and_stores_nothing(
+    client: FlaskClient, signed_in: Callable[..., User], topics: list[str], app: Flask,
+    case: str
+) -> None:
+    files, status, message = _bad_uploads()[case]
+    signed_in()
+    before = stored_files(app)
+    response = client.post("/stories/new", data=_story_form(
+        title="Title I typed", body="Body I typed with care", topics=["customers"],
+        photos=files), content_type="multipart/form-data")
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert 'value="Title I typed"' in html and "Body I typed with care" in html
+    assert re.search(r'value="customers"[^>]*checked|checked[^>]*value="customers"', html)
+    assert _story_count(app) == 0 and stored_files(app) == before
+
+
+def test_empty_title_and_body_are_both_reported_beside_their_fields(
+    client: FlaskClient, signed_in: Callable[..., User], topics: list[str], app: Flask
+) -> None:
+    signed_in()
+    response = client.post("/stories/new", data=_story_form(title=" ", body="",
+                                                            topics=["nope"]))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Give your story a title." in html and "the text is empty" in html
+    assert _story_count(app) == 0
