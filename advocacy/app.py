@@ -140,12 +140,13 @@ def _commit_unit_of_work(response: Response) -> Response:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from advocacy.accounts.views import blueprint as accounts
+    from advocacy.admin.views import blueprint as admin
     from advocacy.api import blueprint as api
     from advocacy.media.views import blueprint as media
     from advocacy.site.views import blueprint as site
     from advocacy.stories.views import blueprint as stories
 
-    for blueprint in (site, accounts, stories, media, api):
+    for blueprint in (site, accounts, stories, media, admin, api):
         app.register_blueprint(blueprint)
     csrf.exempt(api)
 

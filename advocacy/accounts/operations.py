@@ -12,6 +12,7 @@ from advocacy.accounts.models import ApiToken, Department, Role, User, hash_toke
 from advocacy.database import utcnow
 from advocacy.errors import NotFound, Rejected
 from advocacy.i18n import LANGUAGES
+from advocacy.paging import Page, paginate
 from advocacy.signals import token_issued
 
 MIN_PASSWORD_LENGTH = 10
@@ -77,6 +78,48 @@ def create_user(
     if department:
         user.department = ensure_department(department, is_demo=is_demo)
     db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+def create_department(name: str) -> Department:
+    """A new department; names are unique whatever their case."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise Rejected("invalid_name", _l("Give the department a name of at most %(n)d "
+                                          "characters.", n=120), field="name")
+    if db.session.scalar(select(Department.id).where(
+            func.lower(Department.name) == name.lower())) is not None:
+        raise Rejected("duplicate_department", _l("This department exists."), status=409,
+                       field="name")
+    return ensure_department(name)
+
+
+def users_page(page: int, per_page: int) -> Page[User]:
+    """Every account, by name."""
+    return paginate(select(User).order_by(func.lower(User.name), User.id), page, per_page)
+
+
+def update_user(actor: User, user: User, *, name: str, role: Role,
+                department_id: int | None, active: bool) -> User:
+    """An admin changes an account; nobody can lock themselves out of administration."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise Rejected("invalid_name", _l("Give a name of at most %(n)d characters.", n=120),
+                       field="name")
+    if user.id == actor.id and (role != Role.ADMIN or not active):
+        raise Rejected("own_admin_rights", _l("You cannot take away your own admin rights or "
+                                              "deactivate yourself."), status=409, field="role")
+    department = None
+    if department_id is not None:
+        department = db.session.get(Department, department_id)
+        if department is None:
+            raise Rejected("unknown_department", _l("Unknown department."), field="department")
+    user.name, user.role, user.department, user.active = name, Role(role), department, active
     db.session.flush()
     return user
 

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from advocacy.errors import Rejected
 from advocacy.media.operations import removed_summary
@@ -39,9 +40,9 @@ def mine() -> str:
 
 def _form(story: Story | None = None) -> StoryForm:
     form = StoryForm(obj=None)
-    form.topics.choices = [(t.slug, t.name) for t in operations.all_topics()]
+    form.topics.choices = [SelectChoice(t.slug, t.name) for t in operations.all_topics()]
     if story is not None:
-        form.remove_media.choices = [(str(m.id), str(m.id)) for m in story.media]
+        form.remove_media.choices = [SelectChoice(str(m.id)) for m in story.media]
         if request.method == "GET":
             form.title.data = story.title
             form.body.data = story.body

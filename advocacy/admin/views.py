@@ -1,0 +1,133 @@
+"""Accounts, departments and topics, for admins."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from advocacy import database as db
+from advocacy.accounts import operations as accounts
+from advocacy.accounts.models import Role, User
+from advocacy.admin.forms import EditUserForm, NameForm, NewUserForm, TopicForm
+from advocacy.errors import NotFound, Rejected
+from advocacy.paging import parse_page
+from advocacy.security import requires
+from advocacy.stories import operations as stories
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _department_names() -> dict[str, str]:
+    return {str(d.id): d.name for d in accounts.departments()}
+
+
+def _department_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _("none"))] + [
+        SelectChoice(key, name) for key, name in _department_names().items()]
+
+
+def _show_errors(form: object, exc: Rejected) -> None:
+    for name, messages in (exc.fields or {"": [exc.message]}).items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [str(m) for m in messages]
+        else:
+            flash(str(exc.message), "error")
+
+
+def _users_page(form: NewUserForm, status: int = 200) -> tuple[str, int]:
+    page = accounts.users_page(parse_page(request.args.get("page")),
+                               current_app.config["STORIES_PER_PAGE"])
+    return render_template("admin/users.html", page=page, form=form), status
+
+
+@blueprint.route("/users", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def users() -> Response | tuple[str, int]:
+    form = NewUserForm()
+    form.department.choices = _department_choices()
+    if request.method == "GET":
+        return _users_page(form)
+    password = form.password.data or secrets.token_urlsafe(12)
+    department = _department_names().get(form.department.data or "")
+    try:
+        user = accounts.create_user(
+            form.email.data or "", role=Role(form.role.data or "employee"), password=password,
+            name=form.name.data or None, department=department,
+        )
+    except (Rejected, ValueError) as exc:
+        if isinstance(exc, ValueError):
+            exc = Rejected("invalid_role", _("Unknown role."), field="role")
+        _show_errors(form, exc)
+        return _users_page(form, exc.status)
+    if form.password.data:
+        flash(_("The account for %(email)s is ready.", email=user.email), "success")
+    else:
+        flash(_("The account for %(email)s is ready. Its password, shown only now: %(pw)s",
+                email=user.email, pw=password), "success")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def user(user_id: int) -> Response | tuple[str, int]:
+    account = db.session.get(User, user_id)
+    if account is None:
+        raise NotFound()
+    form = EditUserForm(obj=account if request.method == "GET" else None)
+    form.department.choices = _department_choices()
+    if request.method == "GET":
+        form.department.data = str(account.department_id or "")
+        return render_template("admin/user.html", account=account, form=form), 200
+    try:
+        department = form.department.data
+        accounts.update_user(
+            current_user, account, name=form.name.data or "",
+            role=Role(form.role.data or ""), active=bool(form.active.data),
+            department_id=int(department) if department and department.isdigit() else None,
+        )
+    except (Rejected, ValueError) as exc:
+        if isinstance(exc, ValueError):
+            exc = Rejected("invalid_role", _("Unknown role."), field="role")
+        _show_errors(form, exc)
+        return render_template("admin/user.html", account=account, form=form), exc.status
+    flash(_("Saved."), "success")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.route("/departments", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def departments() -> Response | tuple[str, int]:
+    form = NameForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            accounts.create_department(form.name.data or "")
+            flash(_("Department added."), "success")
+            return redirect(url_for("admin.departments"))
+        except Rejected as exc:
+            _show_errors(form, exc)
+            status = exc.status
+    return render_template("admin/departments.html", form=form,
+                           departments=accounts.departments()), status
+
+
+@blueprint.route("/topics", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def topics() -> Response | tuple[str, int]:
+    form = TopicForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            stories.create_topic(form.slug.data or "", form.name.data or "")
+            flash(_("Topic added."), "success")
+            return redirect(url_for("admin.topics"))
+        except Rejected as exc:
+            _show_errors(form, exc)
+            status = exc.status
+    return render_template("admin/topics.html", form=form, topics=stories.all_topics()), status
