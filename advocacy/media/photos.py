@@ -158,7 +158,7 @@ def process_photo(stream: BinaryIO, *, max_pixels: int = 40_000_000) -> Processe
         # What the decoder actually did (draft may refuse, or pick a finer scale).
         decoded = next((s for s in _DCT_SCALES if _scaled(true_size, s) == im.size), 1)
         removed = _removed(im, exif)
-        picture, icc = _normalise(im, im.info.get("icc_profile"))
+        picture, icc = _normalise(im if jpeg else _shrink_early(im), im.info.get("icc_profile"))
         if orientation in (5, 6, 7, 8):
             true_size = true_size[::-1]
         # Still inside the with: closing the file frees its pixels, which may be `picture`.
@@ -356,6 +356,20 @@ def _scaled(size: tuple[int, int], scale: int) -> tuple[int, int]:
     return -(-size[0] // scale), -(-size[1] // scale)
 
 
+def _shrink_early(im: Image.Image) -> Image.Image:
+    """Cut a big non-JPEG picture down by a whole factor before any full-size copy is made.
+
+    A 40-megapixel PNG with transparency would otherwise be copied several times at full
+    size while flattening; the factor keeps the long edge at LARGE_MAX_EDGE or more.
+    """
+    factor = max(im.size) // LARGE_MAX_EDGE
+    if factor < 2 or im.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
+        return im
+    reduced = im.reduce(factor)
+    reduced.info = dict(im.info)
+    return reduced
+
+
 def _normalise(im: Image.Image, icc: object) -> tuple[Image.Image, bytes | None]:
     """Return the picture as RGB (L for greyscale) without alpha, and the ICC profile to keep."""
     profile = icc if isinstance(icc, bytes) and icc else None
@@ -365,8 +379,9 @@ def _normalise(im: Image.Image, icc: object) -> tuple[Image.Image, bytes | None]
         im = im.convert("I").point(lambda v: v * (1 / 256))
     target = "L" if im.mode in ("1", "L", "LA", "La", "I", "F") else "RGB"
     if im.has_transparency_data:
-        flat = Image.new("RGBA", im.size, "white")
-        flat.alpha_composite(im.convert("RGBA"))
+        rgba = im.convert("RGBA")
+        flat = Image.new("RGB", im.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
         im = flat
     if im.mode != target:
         im = im.convert(target)
