@@ -22,6 +22,7 @@ from advocacy import database as db
 from advocacy import i18n, security
 from advocacy.errors import Conflict, register_error_handlers, rejected_response
 from advocacy.extensions import babel, csrf, limiter, login_manager
+from advocacy.text import IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, config)
+    app.url_map.converters["id"] = IdConverter
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -73,9 +75,11 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         f"sqlite:///{instance / 'advocacy.db'}"
     )
     app.config["UPLOADS_DIR"] = app.config.get("UPLOADS_DIR") or str(PROJECT_ROOT / "uploads")
-    # The request as a whole may carry every photo; each photo is checked on its own
-    # so that a too-large file is answered with the form (and its text) intact.
-    app.config["MAX_CONTENT_LENGTH"] = (
+    # Bodies are small except photo uploads by signed-in people (security.UPLOAD_ENDPOINTS),
+    # which may carry every photo; each photo is checked on its own so that a too-large
+    # file is answered with the form (and its text) intact.
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.config["UPLOAD_MAX_CONTENT_LENGTH"] = (
         app.config["MAX_PHOTOS"] * app.config["MAX_PHOTO_BYTES"] + 2 * 1024 * 1024
     )
     app.config.update(
@@ -90,6 +94,9 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         RATELIMIT_HEADERS_ENABLED=True,
     )
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    # Their debug output carries signed request headers and bodies: never at our level.
+    for chatty in ("botocore", "boto3", "urllib3", "s3transfer"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

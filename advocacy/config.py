@@ -56,6 +56,8 @@ SETTINGS: tuple[Setting, ...] = (
             "when scaled out."),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute;50 per hour",
             "Sign-in attempts allowed per client address and account (form and token API)."),
+    Setting("LOGIN_ADDRESS_RATE_LIMIT", str, "30 per minute;300 per hour",
+            "Sign-in attempts allowed per client address over all accounts."),
     Setting("DEFAULT_LOCALE", str, "en",
             "Language for visitors who have not chosen one: en or nl."),
     Setting("SESSION_COOKIE_SECURE", _bool, False,

@@ -14,6 +14,7 @@ from flask import Flask, Request, Response, jsonify, render_template, request
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -101,11 +102,21 @@ _HTTP_MESSAGES: dict[int, tuple[str, Message]] = {
 
 
 def _render_page(status: int, code: str, message: Message) -> tuple[str, int]:
-    return render_template("errors/error.html", status=status, code=code, message=message), status
+    # str(): a lazy string counts as already-safe markup to Jinja and would skip escaping.
+    page = render_template("errors/error.html", status=status, code=code, message=str(message))
+    return page, status
+
+
+def _discard_unit_of_work() -> None:
+    """A failed request keeps nothing, and its session must work again to render the error."""
+    from advocacy import database
+
+    database.rollback()
 
 
 def rejected_response(exc: Rejected) -> Any:
     """The response for a :class:`Rejected`: JSON for the API, an error page otherwise."""
+    _discard_unit_of_work()
     if wants_json(request):
         details = dict(exc.details)
         if exc.fields:
@@ -124,8 +135,10 @@ def register_error_handlers(app: Flask) -> None:
         message = _l("This form has expired. Go back, reload the page and try again.")
         return _render_page(400, "csrf", message)
 
+    @app.errorhandler(IntegrityError)
     @app.errorhandler(StaleDataError)
-    def _stale(exc: StaleDataError) -> Any:
+    def _stale(exc: Exception) -> Any:
+        _discard_unit_of_work()
         code, message = _HTTP_MESSAGES[409]
         if wants_json(request):
             return json_error(409, "stale", message)
@@ -133,6 +146,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
+        _discard_unit_of_work()
         status = exc.code or 500
         code, message = _HTTP_MESSAGES.get(
             status, ("error", _l("The request could not be completed (error %(status)s).",
@@ -151,6 +165,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(exc: Exception) -> Any:
+        _discard_unit_of_work()
         message = _l("Something went wrong on our side. Please try again in a moment.")
         if wants_json(request):
             return json_error(500, "server_error", message)

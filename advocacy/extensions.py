@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -17,9 +20,34 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 
 def login_limit_key() -> str:
     """Rate-limit logins per client address and per attempted account."""
-    email = (request.form.get("email") or "").strip().lower()
-    if not email and request.is_json:
-        body = request.get_json(silent=True)
-        if isinstance(body, dict) and isinstance(body.get("email"), str):
-            email = body["email"].strip().lower()
-    return f"{get_remote_address()}|{email}"
+    email = ""
+    # Only small bodies are read here: the key must not cost more than the attempt it limits.
+    if (request.content_length or 0) <= 8192:
+        email = request.form.get("email") or ""
+        if not email and request.is_json:
+            try:
+                body = request.get_json(silent=True)
+            except RecursionError:
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("email"), str):
+                email = body["email"]
+    return f"{get_remote_address()}|{email.strip().lower()[:254]}"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# One budget for the sign-in form and the token API together: per address and account,
+# and per address across all accounts (against password spraying).
+_per_account = limiter.shared_limit(
+    lambda: str(current_app.config["LOGIN_RATE_LIMIT"]), scope="login-account",
+    key_func=login_limit_key, methods=["POST"],
+)
+_per_address = limiter.shared_limit(
+    lambda: str(current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]), scope="login-address",
+    key_func=get_remote_address, methods=["POST"],
+)
+
+
+def login_limited(view: F) -> F:
+    """Apply both sign-in limits to ``view``."""
+    return cast(F, _per_address(_per_account(view)))

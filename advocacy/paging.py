@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -12,6 +13,7 @@ from advocacy import database as db
 from advocacy.errors import Rejected
 
 T = TypeVar("T")
+_PAGE = re.compile(r"[0-9]{1,6}")
 MAX_PER_PAGE = 100
 
 
@@ -44,7 +46,7 @@ def parse_page(raw: str | None, name: str = "page") -> int:
     """A 1-based page number from a query string value."""
     if raw is None or raw == "":
         return 1
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+    if not _PAGE.fullmatch(raw) or int(raw) < 1:
         raise Rejected("invalid_page", _l("The page number must be a whole number from 1."),
                        status=400, field=name)
     return int(raw)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, request, url_for
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -71,10 +71,9 @@ def check_every_route_declares_access(app: Flask) -> None:
 
 def token_user(header: str | None) -> User | None:
     """The active user behind an ``Authorization: Bearer`` header, or None."""
-    if not header or not header.startswith("Bearer "):
-        return None
-    secret = header.removeprefix("Bearer ").strip()
-    if not secret:
+    scheme, _, secret = (header or "").partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret or len(secret) > 200 or not secret.isascii():
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.is_revoked or not token.user.is_active:
@@ -109,7 +108,9 @@ def _enforce_access() -> BaseResponse | None:
         return None
     if not current_user.is_authenticated:
         if api:
-            return json_error(401, "unauthorized", _l("A valid API token is required."))
+            response = json_error(401, "unauthorized", _l("A valid API token is required."))
+            response.headers["WWW-Authenticate"] = 'Bearer realm="advocacy"'
+            return response
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     if not current_user.has_role(Role(policy)):
         raise Rejected("forbidden", _l("Your role does not allow this."), status=403)
@@ -148,18 +149,42 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(self), camera=(self)")
+    if response.mimetype == "text/html" or (response.is_json and request.path.startswith("/api/")):
+        # Pages and API answers show private things (drafts, a new token): never keep them.
+        headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+UPLOAD_ENDPOINTS = frozenset({"stories.new", "stories.edit", "api.create_story", "api.add_media"})
+
+
+def _allow_uploads() -> None:
+    """Lift the small body limit for photo uploads by signed-in people only.
+
+    Runs before CSRFProtect reads the form, so an anonymous request can never make the
+    hub spool a large body (the limit for everything else is ``MAX_CONTENT_LENGTH``).
+    """
+    if request.method != "POST" or request.endpoint not in UPLOAD_ENDPOINTS:
+        return
+    signed_in = (token_user(request.headers.get("Authorization")) is not None
+                 if wants_json(request) else "_user_id" in session)
+    if signed_in:
+        request.max_content_length = current_app.config["UPLOAD_MAX_CONTENT_LENGTH"]
 
 
 def init_app(app: Flask) -> None:
     """Install access enforcement and security headers."""
     endpoint = app.config.get("S3_ENDPOINT_URL") if app.config["STORAGE"] == "s3" else None
     if app.config["STORAGE"] == "s3" and not endpoint:
-        endpoint = "https://*.amazonaws.com"
+        endpoint = f"https://s3.{app.config['S3_REGION']}.amazonaws.com"  # path-style URLs
     origin = None
     if endpoint:
         parts = urlsplit(endpoint)
         origin = f"{parts.scheme}://{parts.netloc}"
     app.config["CSP"] = content_security_policy(origin)
+    # First of all before-request hooks, ahead of CSRFProtect reading the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, _allow_uploads)
     app.before_request(_enforce_access)
     app.after_request(_security_headers)

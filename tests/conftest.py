@@ -73,7 +73,8 @@ def backend_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
 def make_app(backend_config: dict[str, Any], **overrides: Any) -> Flask:
     """An app on the session's backend; CSRF stays on unless a test turns it off."""
     config = {"SECRET_KEY": "test-secret", "TESTING": True, "SERVER_NAME": None,
-              "LOGIN_RATE_LIMIT": "10000 per minute", **backend_config, **overrides}
+              "LOGIN_RATE_LIMIT": "10000 per minute",
+              "LOGIN_ADDRESS_RATE_LIMIT": "10000 per minute", **backend_config, **overrides}
     return create_app(config)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -57,6 +57,8 @@ class User(UserMixin, Base):
     language: Mapped[str | None] = mapped_column(String(8))
     credit_as: Mapped[CreditChoice] = mapped_column(String(20), default=CreditChoice.NAME)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Part of every session's identity: raising it ends all sessions (sign-out, deactivation).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -65,6 +67,14 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """The session's user id; it stops working once ``session_version`` is raised."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Sign this account out everywhere: every existing session cookie stops working."""
+        self.session_version = (self.session_version or 1) + 1
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of ``password``."""

@@ -14,17 +14,21 @@ from advocacy.errors import NotFound, Rejected
 from advocacy.i18n import LANGUAGES
 from advocacy.paging import Page, paginate
 from advocacy.signals import token_issued
+from advocacy.text import is_storable, parse_id, require_storable
 
 MIN_PASSWORD_LENGTH = 10
 # A hash computed once so that unknown e-mail addresses cost as much time as known ones.
 _DUMMY_HASH: list[str] = []
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's user loader."""
-    if not user_id.isdigit():
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's user loader: ``"<id>:<session version>"``, else nobody."""
+    user_id, _, version = session_id.partition(":")
+    found = parse_id(user_id)
+    user = db.session.get(User, found) if found is not None else None
+    if user is None or str(user.session_version) != version:
         return None
-    return db.session.get(User, int(user_id))
+    return user
 
 
 def normalise_email(email: str) -> str:
@@ -58,7 +62,11 @@ def create_user(
 ) -> User:
     """Create an account; refuses duplicates and weak passwords."""
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+    require_storable(password, "password")
+    if name is not None:
+        require_storable(name, "name")
+    local, _at, domain = email.partition("@")
+    if not is_storable(email) or not local or not domain or len(email) > 254 or " " in email:
         raise Rejected("invalid_email", _l("Enter a valid e-mail address."), field="email")
     if find_user(email) is not None:
         raise Rejected("duplicate_email", _l("An account with this e-mail address exists."),
@@ -88,7 +96,7 @@ def departments() -> list[Department]:
 
 def create_department(name: str) -> Department:
     """A new department; names are unique whatever their case."""
-    name = name.strip()
+    name = require_storable(name, "name").strip()
     if not name or len(name) > 120:
         raise Rejected("invalid_name", _l("Give the department a name of at most %(n)d "
                                           "characters.", n=120), field="name")
@@ -107,7 +115,7 @@ def users_page(page: int, per_page: int) -> Page[User]:
 def update_user(actor: User, user: User, *, name: str, role: Role,
                 department_id: int | None, active: bool) -> User:
     """An admin changes an account; nobody can lock themselves out of administration."""
-    name = name.strip()
+    name = require_storable(name, "name").strip()
     if not name or len(name) > 120:
         raise Rejected("invalid_name", _l("Give a name of at most %(n)d characters.", n=120),
                        field="name")
@@ -119,6 +127,8 @@ def update_user(actor: User, user: User, *, name: str, role: Role,
         department = db.session.get(Department, department_id)
         if department is None:
             raise Rejected("unknown_department", _l("Unknown department."), field="department")
+    if user.active and not active:
+        user.end_sessions()
     user.name, user.role, user.department, user.active = name, Role(role), department, active
     db.session.flush()
     return user
@@ -126,6 +136,8 @@ def update_user(actor: User, user: User, *, name: str, role: Role,
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same cost either way)."""
+    if not (is_storable(email) and is_storable(password)):
+        return None
     user = find_user(email)
     if user is None:
         if not _DUMMY_HASH:
@@ -149,7 +161,7 @@ def set_language(user: User | None, language: str) -> None:
 
 def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
     """A new API token; the secret is returned once and only its hash is stored."""
-    name = name.strip() or "API"
+    name = require_storable(name, "name").strip() or "API"
     if len(name) > 120:
         raise Rejected("name_too_long", _l("Use at most %(n)d characters.", n=120), field="name")
     secret = "adv_" + secrets.token_urlsafe(32)

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from advocacy.accounts import operations
 from advocacy.accounts.forms import LoginForm, TokenForm
-from advocacy.extensions import limiter, login_limit_key
+from advocacy.extensions import login_limited
 from advocacy.security import public, requires, safe_next
 
 blueprint = Blueprint("accounts", __name__)
 
 
-def _login_rate() -> str:
-    from flask import current_app
-
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
 @blueprint.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_rate, key_func=login_limit_key, methods=["POST"])
+@login_limited
 def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if request.method == "GET":
@@ -33,6 +27,11 @@ def login() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
+            # A fresh session (and CSRF secret) at sign-in; only the language choice stays.
+            language = session.get("language")
+            session.clear()
+            if language:
+                session["language"] = language
             login_user(user)
             return redirect(safe_next(form.next.data, url_for("stories.mine")))
         form.password.errors = [_("This e-mail address and password do not match.")]
@@ -44,6 +43,9 @@ def login() -> Response | str | tuple[str, int]:
 @blueprint.route("/logout", methods=["POST"])
 @public
 def logout() -> Response:
+    if current_user.is_authenticated:
+        # Signing out ends every session of the account, so a copied cookie dies with it.
+        current_user.end_sessions()
     logout_user()  # CSRFProtect has checked the form's token already
     flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
@@ -78,7 +80,7 @@ def create_token() -> str | tuple[str, int]:
     ), status
 
 
-@blueprint.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@blueprint.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
 @requires()
 def revoke_token(token_id: int) -> Response:
     operations.revoke_token(current_user, token_id)

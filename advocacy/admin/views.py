@@ -18,6 +18,7 @@ from advocacy.errors import NotFound, Rejected
 from advocacy.paging import parse_page
 from advocacy.security import requires
 from advocacy.stories import operations as stories
+from advocacy.text import parse_id
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -40,10 +41,12 @@ def _show_errors(form: object, exc: Rejected) -> None:
             flash(str(exc.message), "error")
 
 
-def _users_page(form: NewUserForm, status: int = 200) -> tuple[str, int]:
+def _users_page(form: NewUserForm, status: int = 200,
+                new_password: tuple[str, str] | None = None) -> tuple[str, int]:
     page = accounts.users_page(parse_page(request.args.get("page")),
                                current_app.config["STORIES_PER_PAGE"])
-    return render_template("admin/users.html", page=page, form=form), status
+    return render_template("admin/users.html", page=page, form=form,
+                           new_password=new_password), status
 
 
 @blueprint.route("/users", methods=["GET", "POST"])
@@ -65,15 +68,16 @@ def users() -> Response | tuple[str, int]:
             exc = Rejected("invalid_role", _("Unknown role."), field="role")
         _show_errors(form, exc)
         return _users_page(form, exc.status)
-    if form.password.data:
-        flash(_("The account for %(email)s is ready.", email=user.email), "success")
-    else:
-        flash(_("The account for %(email)s is ready. Its password, shown only now: %(pw)s",
-                email=user.email, pw=password), "success")
+    if not form.password.data:
+        # Shown in this page only: a flash message would carry it in the session cookie.
+        fresh = NewUserForm(formdata=None)
+        fresh.department.choices = _department_choices()
+        return _users_page(fresh, new_password=(user.email, password))
+    flash(_("The account for %(email)s is ready.", email=user.email), "success")
     return redirect(url_for("admin.users"))
 
 
-@blueprint.route("/users/<int:user_id>", methods=["GET", "POST"])
+@blueprint.route("/users/<id:user_id>", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def user(user_id: int) -> Response | tuple[str, int]:
     account = db.session.get(User, user_id)
@@ -85,11 +89,13 @@ def user(user_id: int) -> Response | tuple[str, int]:
         form.department.data = str(account.department_id or "")
         return render_template("admin/user.html", account=account, form=form), 200
     try:
-        department = form.department.data
+        department = form.department.data or None
+        if department is not None and parse_id(department) is None:
+            raise Rejected("unknown_department", _("Unknown department."), field="department")
         accounts.update_user(
             current_user, account, name=form.name.data or "",
             role=Role(form.role.data or ""), active=bool(form.active.data),
-            department_id=int(department) if department and department.isdigit() else None,
+            department_id=parse_id(department),
         )
     except (Rejected, ValueError) as exc:
         if isinstance(exc, ValueError):

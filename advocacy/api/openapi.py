@@ -59,8 +59,12 @@ SCHEMAS: dict[str, Any] = {
                   "id": {"type": "integer"}, "kind": {"enum": ["photo", "video"]},
                   "url": {"type": "string", "format": "uri"},
                   "width": {"type": "integer"}, "height": {"type": "integer"},
-                  "duration": {"type": ["number", "null"]},
-                  "renditions": {"type": "object"},
+                  "original_width": {"type": "integer"}, "original_height": {"type": "integer"},
+                  "duration": {"type": ["number", "null"], "description": "Vlogs only"},
+                  "renditions": {"type": "object", "additionalProperties": {
+                      "type": "object", "properties": {
+                          "url": {"type": "string", "format": "uri"},
+                          "width": {"type": "integer"}, "height": {"type": "integer"}}}},
                   "removed_metadata": {"type": "array", "items": {"type": "string"}},
                   "consent_confirmed": {"type": "boolean"}}},
     "Finding": {"type": "object", "properties": {
@@ -70,6 +74,11 @@ SCHEMAS: dict[str, Any] = {
     "Story": {"type": "object",
               "required": ["id", "title", "body", "status", "topics", "media", "findings"],
               "properties": {
+                  "author": {"type": "object", "properties": {
+                      "id": {"type": "integer"}, "name": {"type": "string"}}},
+                  "created_at": {"type": "string", "format": "date-time"},
+                  "updated_at": {"type": "string", "format": "date-time"},
+                  "submitted_at": {"type": ["string", "null"], "format": "date-time"},
                   "id": {"type": "integer"}, "title": {"type": "string"},
                   "body": {"type": "string"}, "status": {"enum": [s.value for s in StoryStatus]},
                   "topics": {"type": "array", "items": {"type": "string"}},
@@ -77,14 +86,20 @@ SCHEMAS: dict[str, Any] = {
                   "findings": {"type": "array", "items": _ref("Finding")},
                   "consent": {"type": "boolean"}, "version": {"type": "integer"},
                   "public_url": {"type": ["string", "null"]}}},
-    "StoryPatch": {"type": "object", "additionalProperties": False, "properties": {
-        "title": {"type": "string", "maxLength": 150}, "body": {"type": "string"},
-        "topics": {"type": "array", "items": {"type": "string"}},
-        "consent": {"type": "boolean"},
+    "StoryPatch": {"type": "object", "additionalProperties": False,
+                   "description": "Only the fields sent change; null leaves a field as it is.",
+                   "properties": {
+        "title": {"type": ["string", "null"], "minLength": 1, "maxLength": 150},
+        "body": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000},
+        "topics": {"type": ["array", "null"], "items": {"type": "string"},
+                   "description": "Slugs of existing topics (GET /topics)"},
+        "consent": {"type": ["boolean", "null"]},
         "version": {"type": "integer", "description": "Refuse with 409 if the story changed"}}},
     "StoryUpload": {"type": "object", "required": ["title", "body"], "properties": {
-        "title": {"type": "string", "maxLength": 150}, "body": {"type": "string"},
-        "topics": {"type": "array", "items": {"type": "string"}},
+        "title": {"type": "string", "minLength": 1, "maxLength": 150},
+        "body": {"type": "string", "minLength": 1, "maxLength": 10000},
+        "topics": {"type": "array", "items": {"type": "string"},
+                   "description": "Slugs of existing topics (GET /topics)"},
         "media": {"type": "array", "items": {"type": "string", "format": "binary"}},
         "consent": {"type": "boolean"}}},
 }
@@ -93,7 +108,12 @@ SCHEMAS: dict[str, Any] = {
 def openapi_document() -> dict[str, Any]:
     """The document, with the server URL of the current request."""
     story = _json(_ref("Story"), "The story")
-    multipart = {"required": True, "content": {"multipart/form-data": {
+    urlencoded = {"schema": {"type": "object", "required": ["title", "body"], "properties": {
+        "title": {"type": "string"}, "body": {"type": "string"},
+        "topics": {"type": "array", "items": {"type": "string"}},
+        "consent": {"type": "boolean"}}}}
+    multipart = {"required": True, "content": {"application/x-www-form-urlencoded": urlencoded,
+                                               "multipart/form-data": {
         "schema": _ref("StoryUpload"),
         "encoding": {"topics": {"style": "form", "explode": True},
                      "media": {"contentType": "image/jpeg, image/png, image/webp, image/heic"}}}}}
@@ -105,7 +125,7 @@ def openapi_document() -> dict[str, Any]:
                                     "additionalProperties": False, "properties": {
                                         "email": {"type": "string"},
                                         "password": {"type": "string"},
-                                        "name": {"type": "string"}}}}}},
+                                        "name": {"type": "string", "maxLength": 120}}}}}},
                      "responses": {"201": _json({"allOf": [_ref("Token"), {
                          "type": "object", "required": ["token"],
                          "properties": {"token": {"type": "string"}}}]}, "The new token"),
@@ -125,9 +145,11 @@ def openapi_document() -> dict[str, Any]:
             "get": {"summary": "Your stories, most recently changed first",
                     "parameters": [
                         {"name": "page", "in": "query", "schema": {"type": "integer",
-                                                                    "minimum": 1}},
+                                                                    "minimum": 1,
+                                                                    "maximum": 999999}},
                         {"name": "per_page", "in": "query",
-                         "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                         "description": "Larger values are answered with 100 per page"},
                         {"name": "status", "in": "query",
                          "schema": {"enum": [s.value for s in StoryStatus]}}],
                     "responses": {"200": _json(_list_of("Story"), "Stories"),
@@ -140,7 +162,8 @@ def openapi_document() -> dict[str, Any]:
             "patch": {"summary": "Change a draft or a story sent back for changes",
                       "requestBody": {"required": True, "content": {"application/json": {
                           "schema": _ref("StoryPatch")}}},
-                      "responses": {"200": story, **_errors(400, 401, 404, 409, 415, 422)}}},
+                      "responses": {"200": story,
+                                    **_errors(400, 401, 404, 409, 413, 415, 422)}}},
         "/stories/{story_id}/media": {"parameters": [STORY_ID], "post": {
             "summary": "Add photos", "requestBody": {"required": True, "content": {
                 "multipart/form-data": {"schema": {"type": "object", "properties": {
@@ -154,7 +177,7 @@ def openapi_document() -> dict[str, Any]:
                 "204": {"description": "Removed"}, **_errors(401, 404, 409)}}},
         "/stories/{story_id}/submit": {"parameters": [STORY_ID], "post": {
             "summary": "Submit for review", "responses": {
-                "200": story, **_errors(401, 404, 409, 422)}}},
+                "200": story, **_errors(401, 404, 409)}}},
         "/stories/{story_id}/withdraw": {"parameters": [STORY_ID], "post": {
             "summary": "Withdraw from review", "responses": {
                 "200": story, **_errors(401, 404, 409)}}},
@@ -163,7 +186,8 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "advocacy API", "version": "1",
                  "description": "Employee stories, curation and sharing."},
-        "servers": [{"url": url_for("api.me", _external=True).removesuffix("/me")}],
+        # Relative to where this document is served, so no Host header can redirect clients.
+        "servers": [{"url": url_for("api.me").removesuffix("/me")}],
         "security": [{"bearer": []}],
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"}}},

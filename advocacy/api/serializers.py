@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
@@ -9,6 +10,13 @@ from flask import url_for
 from advocacy.accounts.models import ApiToken, User
 from advocacy.media.models import MediaAsset
 from advocacy.stories.models import Story, Topic
+
+
+def iso(moment: datetime | None) -> str | None:
+    """RFC 3339 with its offset; SQLite hands back naive datetimes, which are UTC here."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def topic_json(topic: Topic) -> dict[str, Any]:
@@ -60,9 +68,9 @@ def story_json(story: Story) -> dict[str, Any]:
         "findings": [],
         "author": {"id": story.author_id, "name": story.author.name},
         "version": story.version,
-        "created_at": story.created_at.isoformat(),
-        "updated_at": story.updated_at.isoformat(),
-        "submitted_at": story.submitted_at.isoformat() if story.submitted_at else None,
+        "created_at": iso(story.created_at),
+        "updated_at": iso(story.updated_at),
+        "submitted_at": iso(story.submitted_at),
         # The public story page (/s/<slug>) arrives with sharing; until then no URL.
         "public_url": None,
     }
@@ -73,7 +81,7 @@ def token_json(token: ApiToken) -> dict[str, Any]:
         "id": token.id,
         "name": token.name,
         "prefix": token.prefix,
-        "created_at": token.created_at.isoformat(),
-        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+        "created_at": iso(token.created_at),
+        "last_used_at": iso(token.last_used_at),
         "revoked": token.is_revoked,
     }

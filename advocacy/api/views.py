@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from advocacy.accounts import operations as accounts
 from advocacy.api import blueprint
 from advocacy.api.openapi import openapi_document
 from advocacy.api.serializers import story_json, token_json, topic_json, user_json
 from advocacy.errors import Rejected
-from advocacy.extensions import limiter, login_limit_key
+from advocacy.extensions import login_limited
+from advocacy.media.operations import chosen_files
 from advocacy.paging import parse_page
 from advocacy.security import public, requires
 from advocacy.stories import operations as stories
 from advocacy.stories.states import StoryStatus
+from advocacy.text import require_storable
 
 
 def json_body(*, allowed: set[str]) -> dict[str, Any]:
@@ -25,14 +30,17 @@ def json_body(*, allowed: set[str]) -> dict[str, Any]:
     if not request.is_json:
         raise Rejected("unsupported_media_type", _l("Send JSON (Content-Type: application/json)."),
                        status=415)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting is not JSON we take
+        body = None
     if not isinstance(body, dict):
         raise Rejected("invalid_json", _l("The body must be a JSON object."), status=400)
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise Rejected("unknown_fields", _l("Unknown fields: %(fields)s.",
                                             fields=", ".join(unknown)[:200]),
-                       status=400, details={"fields": unknown})
+                       status=400, details={"unknown": unknown[:20]})
     return body
 
 
@@ -46,7 +54,7 @@ def _string(body: dict[str, Any], name: str, *, required: bool = False) -> str |
     if not isinstance(value, str):
         raise Rejected("invalid_type", _l("“%(field)s” must be a string.", field=name),
                        status=422, field=name)
-    return value
+    return require_storable(value, name)
 
 
 def _string_list(body: dict[str, Any], name: str) -> list[str] | None:
@@ -56,11 +64,36 @@ def _string_list(body: dict[str, Any], name: str) -> list[str] | None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise Rejected("invalid_type", _l("“%(field)s” must be a list of strings.", field=name),
                        status=422, field=name)
-    return value
+    return [require_storable(v, name) for v in value]
 
 
-def _bool_field(raw: str | None) -> bool:
-    return (raw or "").strip().lower() in {"1", "true", "yes", "on"}
+def _bool_field(raw: str | None, name: str) -> bool:
+    value = (raw or "").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    raise Rejected("invalid_type", _l("“%(field)s” must be true or false.", field=name),
+                   status=422, field=name)
+
+
+def _photos() -> list[FileStorage]:
+    """The uploaded ``media`` files; a ``media`` field that is not a file is an error."""
+    if "media" in request.form:
+        raise Rejected("not_a_file", _l("Send photos as files in the “media” field."),
+                       status=422, field="media")
+    return request.files.getlist("media")
+
+
+@contextmanager
+def _media_field() -> Iterator[None]:
+    """Photo errors name the API's field, ``media`` (the page's is ``photos``)."""
+    try:
+        yield
+    except Rejected as exc:
+        if "photos" in exc.fields:
+            exc.fields["media"] = exc.fields.pop("photos")
+        raise
 
 
 def _list(items: list[dict[str, Any]], **meta: Any) -> Response:
@@ -75,7 +108,7 @@ def openapi() -> Response:
 
 @blueprint.route("/tokens", methods=["POST"])
 @public
-@limiter.limit(lambda: str(current_app.config["LOGIN_RATE_LIMIT"]), key_func=login_limit_key)
+@login_limited
 def create_token() -> tuple[Response, int]:
     body = json_body(allowed={"email", "password", "name"})
     email = _string(body, "email", required=True) or ""
@@ -94,7 +127,7 @@ def list_tokens() -> Response:
     return _list([token_json(t) for t in accounts.tokens_of(current_user)])
 
 
-@blueprint.route("/tokens/<int:token_id>", methods=["DELETE"])
+@blueprint.route("/tokens/<id:token_id>", methods=["DELETE"])
 @requires()
 def revoke_token(token_id: int) -> tuple[str, int]:
     accounts.revoke_token(current_user, token_id)
@@ -140,24 +173,25 @@ def create_story() -> tuple[Response, int]:
     ):
         raise Rejected("unsupported_media_type",
                        _l("Send the story as multipart/form-data."), status=415)
-    story = stories.create_story(
-        current_user,
-        title=request.form.get("title", ""),
-        body=request.form.get("body", ""),
-        topics=request.form.getlist("topics"),
-        photos=request.files.getlist("media"),
-        consent=_bool_field(request.form.get("consent")),
-    )
+    with _media_field():
+        story = stories.create_story(
+            current_user,
+            title=require_storable(request.form.get("title", ""), "title"),
+            body=require_storable(request.form.get("body", ""), "body"),
+            topics=[require_storable(t, "topics") for t in request.form.getlist("topics")],
+            photos=_photos(),
+            consent=_bool_field(request.form.get("consent"), "consent"),
+        )
     return jsonify(story_json(story)), 201
 
 
-@blueprint.route("/stories/<int:story_id>", methods=["GET"])
+@blueprint.route("/stories/<id:story_id>", methods=["GET"])
 @requires()
 def get_story(story_id: int) -> Response:
     return jsonify(story_json(stories.story_for(current_user, story_id)))
 
 
-@blueprint.route("/stories/<int:story_id>", methods=["PATCH"])
+@blueprint.route("/stories/<id:story_id>", methods=["PATCH"])
 @requires()
 def update_story(story_id: int) -> Response:
     story = stories.story_for(current_user, story_id)
@@ -188,20 +222,22 @@ def _check_version(current: int, expected: Any) -> None:
                        status=409, details={"version": current})
 
 
-@blueprint.route("/stories/<int:story_id>/media", methods=["POST"])
+@blueprint.route("/stories/<id:story_id>/media", methods=["POST"])
 @requires()
 def add_media(story_id: int) -> tuple[Response, int]:
     story = stories.story_for(current_user, story_id)
     stories.require_editable(current_user, story)
-    if not request.files.getlist("media"):
+    photos = chosen_files(_photos())
+    if not photos:
         raise Rejected("no_files", _l("Choose at least one photo."), status=422, field="media")
     consent = request.form.get("consent")
-    stories.update_story(current_user, story, photos=request.files.getlist("media"),
-                         consent=None if consent is None else _bool_field(consent))
+    with _media_field():
+        stories.update_story(current_user, story, photos=photos,
+                             consent=None if consent is None else _bool_field(consent, "consent"))
     return jsonify(story_json(story)), 201
 
 
-@blueprint.route("/stories/<int:story_id>/media/<int:media_id>", methods=["DELETE"])
+@blueprint.route("/stories/<id:story_id>/media/<id:media_id>", methods=["DELETE"])
 @requires()
 def remove_media(story_id: int, media_id: int) -> tuple[str, int]:
     story = stories.story_for(current_user, story_id)
@@ -212,14 +248,14 @@ def remove_media(story_id: int, media_id: int) -> tuple[str, int]:
     return "", 204
 
 
-@blueprint.route("/stories/<int:story_id>/submit", methods=["POST"])
+@blueprint.route("/stories/<id:story_id>/submit", methods=["POST"])
 @requires()
 def submit_story(story_id: int) -> Response:
     story = stories.story_for(current_user, story_id)
     return jsonify(story_json(stories.submit_story(current_user, story)))
 
 
-@blueprint.route("/stories/<int:story_id>/withdraw", methods=["POST"])
+@blueprint.route("/stories/<id:story_id>/withdraw", methods=["POST"])
 @requires()
 def withdraw_story(story_id: int) -> Response:
     story = stories.story_for(current_user, story_id)

@@ -97,8 +97,12 @@ class LocalStorage(Storage):
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".part")
-        temporary.write_bytes(data)
-        temporary.replace(path)  # readers never see half a file
+        try:
+            temporary.write_bytes(data)
+            temporary.replace(path)  # readers never see half a file
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            raise
 
     def open(self, key: str) -> IO[bytes]:
         return self._path(key).open("rb")
@@ -145,7 +149,9 @@ class S3Storage(Storage):
                 s3={"addressing_style": "path"},
             ),
         )
-        return cls(client, app.config["S3_BUCKET"], app.config["S3_PRESIGN_SECONDS"])
+        # Presigned links are bearer credentials: keep them short-lived whatever is configured.
+        seconds = max(30, min(int(app.config["S3_PRESIGN_SECONDS"]), 3600))
+        return cls(client, app.config["S3_BUCKET"], seconds)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.client.put_object(

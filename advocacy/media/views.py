@@ -15,7 +15,7 @@ from advocacy.security import accepts_token, public
 blueprint = Blueprint("media", __name__)
 
 
-@blueprint.route("/media/<int:asset_id>/<rendition>")
+@blueprint.route("/media/<id:asset_id>/<rendition>")
 @public  # per-object: public once the story is approved, else its author and curators
 @accepts_token
 def file(asset_id: int, rendition: str) -> BaseResponse:

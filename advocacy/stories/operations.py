@@ -24,6 +24,7 @@ from advocacy.stories.states import (
     allows,
     next_status,
 )
+from advocacy.text import is_storable, require_storable
 
 TITLE_MAX = 150
 BODY_MAX = 10_000
@@ -38,7 +39,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 def create_topic(slug: str, name: str) -> Topic:
     """A new topic; slugs name topics in the API, so they are short, lower-case and unique."""
-    slug, name = slug.strip(), name.strip()
+    slug, name = slug.strip(), require_storable(name, "name").strip()
     if not SLUG_PATTERN.fullmatch(slug) or len(slug) > 80:
         raise Rejected("invalid_slug", _l("Use lower-case letters, digits and dashes for the "
                                           "short name, at most 80."), field="slug")
@@ -55,6 +56,11 @@ def create_topic(slug: str, name: str) -> Topic:
 
 
 def _check_text(title: str | None, body: str | None, errors: dict[str, list[Message]]) -> None:
+    for field, value in (("title", title), ("body", body)):
+        if value is not None and not is_storable(value):
+            errors.setdefault(field, []).append(
+                _l("This text contains characters that cannot be stored."))
+            return
     if title is not None:
         if not title.strip():
             errors.setdefault("title", []).append(_l("Give your story a title."))
@@ -76,11 +82,14 @@ def resolve_topics(slugs: Sequence[str], errors: dict[str, list[Message]]) -> li
     wanted = list(dict.fromkeys(s.strip() for s in slugs if s.strip()))
     if not wanted:
         return []
-    found = {t.slug: t for t in db.session.scalars(select(Topic).where(Topic.slug.in_(wanted)))}
+    valid = [slug for slug in wanted if SLUG_PATTERN.fullmatch(slug) and len(slug) <= 80]
+    found = {t.slug: t for t in db.session.scalars(select(Topic).where(Topic.slug.in_(valid)))}
     unknown = [slug for slug in wanted if slug not in found]
     if unknown:
-        errors.setdefault("topics", []).append(
-            _l("Unknown topic: %(topics)s.", topics=", ".join(s[:40] for s in unknown)))
+        shown = ", ".join(repr(s[:40])[1:-1] for s in unknown[:5])
+        if len(unknown) > 5:
+            shown += " …"
+        errors.setdefault("topics", []).append(_l("Unknown topic: %(topics)s.", topics=shown))
     return [found[slug] for slug in wanted if slug in found]
 
 

@@ -17,6 +17,7 @@ from advocacy.stories.forms import StoryForm
 from advocacy.stories.models import Story
 from advocacy.stories.queries import story_rows
 from advocacy.stories.states import STATUS_LABELS, StoryAction, allows
+from advocacy.text import parse_id
 
 blueprint = Blueprint("stories", __name__)
 
@@ -82,7 +83,7 @@ def new() -> Response | str | tuple[str, int]:
     return render_template("stories/edit.html", form=form, story=None)
 
 
-@blueprint.route("/stories/<int:story_id>")
+@blueprint.route("/stories/<id:story_id>")
 @requires()
 def detail(story_id: int) -> str:
     story = operations.story_for(current_user, story_id)
@@ -90,7 +91,7 @@ def detail(story_id: int) -> str:
                            removed=removed_summary(story.media))
 
 
-@blueprint.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
+@blueprint.route("/stories/<id:story_id>/edit", methods=["GET", "POST"])
 @requires()
 def edit(story_id: int) -> Response | str | tuple[str, int]:
     story = operations.story_for(current_user, story_id)
@@ -102,7 +103,7 @@ def edit(story_id: int) -> Response | str | tuple[str, int]:
                 current_user, story, title=form.title.data or "", body=form.body.data or "",
                 topics=form.topics.data or [], photos=_photos(),
                 consent=bool(form.consent.data),
-                remove_media=[int(i) for i in form.remove_media.data or [] if i.isdigit()],
+                remove_media=[i for i in map(parse_id, form.remove_media.data or []) if i],
             )
             return _after_save(story)
         except Rejected as exc:
@@ -111,7 +112,7 @@ def edit(story_id: int) -> Response | str | tuple[str, int]:
     return render_template("stories/edit.html", form=form, story=story)
 
 
-@blueprint.route("/stories/<int:story_id>/submit", methods=["POST"])
+@blueprint.route("/stories/<id:story_id>/submit", methods=["POST"])
 @requires()
 def submit(story_id: int) -> Response:
     story = operations.story_for(current_user, story_id)
@@ -120,7 +121,7 @@ def submit(story_id: int) -> Response:
     return redirect(url_for("stories.detail", story_id=story.id))
 
 
-@blueprint.route("/stories/<int:story_id>/withdraw", methods=["POST"])
+@blueprint.route("/stories/<id:story_id>/withdraw", methods=["POST"])
 @requires()
 def withdraw(story_id: int) -> Response:
     story = operations.story_for(current_user, story_id)

@@ -25,7 +25,7 @@ def test_admin_creates_an_account_and_sees_the_generated_password_once(
         "email": "Noor@Example.org", "name": "Noor", "role": "curator",
         "department": str(department_id), "password": ""}, follow_redirects=True)
     page = response.get_data(as_text=True)
-    password = re.search(r"shown only now: (\S+)</p>", page)
+    password = re.search(r'shown only now: <code class="secret">([^<]+)</code>', page)
     assert password, page
     assert "Noor" in page and "Logistics" in page
     client.post("/logout")

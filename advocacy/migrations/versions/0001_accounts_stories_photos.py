@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=8), nullable=True),
         sa.Column("credit_as", sa.String(length=20), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("session_version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("is_demo", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
