@@ -31,7 +31,9 @@ def login_limit_key() -> str:
                 body = None
             if isinstance(body, dict) and isinstance(body.get("email"), str):
                 email = body["email"]
-    return f"{get_remote_address()}|{email.strip().lower()[:254]}"
+    # The key goes to the limiter's storage (Redis when scaled out): valid UTF-8 only.
+    email = email.strip().lower()[:254].encode("utf-8", "replace").decode("utf-8")
+    return f"{get_remote_address()}|{email}"
 
 
 F = TypeVar("F", bound=Callable[..., Any])

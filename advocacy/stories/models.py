@@ -23,6 +23,8 @@ from advocacy.accounts.models import User
 from advocacy.database import Base, utcnow
 from advocacy.stories.states import EDITABLE, StoryStatus
 
+PRIVATE = frozenset({StoryStatus.DRAFT, StoryStatus.WITHDRAWN})
+
 if TYPE_CHECKING:
     from advocacy.media.models import MediaAsset
 
@@ -99,7 +101,8 @@ class Story(Base):
             return False
         if user.id == self.author_id:
             return True
-        return bool(user.is_curator) and StoryStatus(self.status) != StoryStatus.DRAFT
+        # A draft, and a story its author took back, belong to the author alone.
+        return bool(user.is_curator) and StoryStatus(self.status) not in PRIVATE
 
     def can_edit(self, user: Any) -> bool:
         """Whether ``user`` may change the text, topics and photos now."""

@@ -146,3 +146,18 @@ def test_empty_title_and_body_are_both_reported_beside_their_fields(
     html = response.get_data(as_text=True)
     assert "Give your story a title." in html and "the text is empty" in html
     assert _story_count(app) == 0
+
+
+def test_a_withdrawn_story_is_private_to_its_author_again(
+    client: FlaskClient, make_user: Callable[..., User], signed_in: Callable[..., User],
+    topics: list[str]
+) -> None:
+    from tests.conftest import login
+
+    login(client, make_user())
+    story_url = client.post("/stories/new", data=_story_form(action="submit")).headers[
+        "Location"]
+    client.post(story_url + "/withdraw")
+    client.post("/logout")
+    signed_in(Role.CURATOR)
+    assert client.get(story_url).status_code == 404
