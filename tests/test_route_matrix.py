@@ -84,6 +84,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     ("admin.topics", "GET"): who(anonymous=302, employee=403, curator=403, admin=200),
     ("admin.topics", "POST"): who(anonymous=302, employee=403, curator=403, admin=302),
     ("accounts.create_token", "POST"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("accounts.change_password", "POST"): who(anonymous=302, employee=302, curator=302,
+                                              admin=302),
     ("accounts.revoke_token", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
     # stories: every role writes its own stories
     ("stories.mine", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
@@ -336,6 +338,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("accounts.login", "POST"): lambda w: {"data": {"email": w.owner.email,
                                                     "password": PASSWORD}},
     ("accounts.create_token", "POST"): lambda w: {"data": {"name": "laptop"}},
+    ("accounts.change_password", "POST"): lambda w: {"data": {
+        "current": PASSWORD, "new": "another long password", "repeat": "another long password"}},
     ("admin.users", "POST"): lambda w: {"data": {"email": "new.person@example.org",
                                                  "name": "New Person", "role": "employee",
                                                  "department": "",

@@ -16,3 +16,9 @@ class LoginForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Name of the token"), validators=[DataRequired(), Length(max=120)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"))
+    new = PasswordField(_l("New password (at least 10 characters)"))
+    repeat = PasswordField(_l("New password again"))

@@ -151,6 +151,23 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def change_password(user: User, current: str, new: str, repeat: str) -> None:
+    """Replace the password after checking the current one; other sessions end."""
+    if not (is_storable(current) and user.check_password(current)):
+        raise Rejected("wrong_password", _l("This is not your current password."),
+                       status=403, field="current")
+    require_storable(new, "new")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise Rejected("weak_password",
+                       _l("Use a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+                       field="new")
+    if new != repeat:
+        raise Rejected("passwords_differ", _l("The two new passwords are not the same."),
+                       field="repeat")
+    user.set_password(new)
+    user.end_sessions()
+
+
 def set_language(user: User | None, language: str) -> None:
     """Remember the chosen UI language on the account."""
     if language not in LANGUAGES:

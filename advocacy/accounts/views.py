@@ -8,7 +8,8 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from advocacy.accounts import operations
-from advocacy.accounts.forms import LoginForm, TokenForm
+from advocacy.accounts.forms import LoginForm, PasswordForm, TokenForm
+from advocacy.errors import Rejected
 from advocacy.extensions import login_limited
 from advocacy.security import public, requires, safe_next
 
@@ -54,30 +55,45 @@ def logout() -> Response:
 @blueprint.route("/account")
 @requires()
 def account() -> str:
+    return _account_page()
+
+
+def _account_page(token_form: TokenForm | None = None, password_form: PasswordForm | None = None,
+                  new_secret: str | None = None) -> str:
     return render_template(
         "accounts/account.html",
         tokens=operations.tokens_of(current_user),
-        token_form=TokenForm(),
-        new_secret=None,
+        token_form=token_form or TokenForm(formdata=None),
+        password_form=password_form or PasswordForm(formdata=None),
+        new_secret=new_secret,
     )
+
+
+@blueprint.route("/account/password", methods=["POST"])
+@requires()
+def change_password() -> Response | tuple[str, int]:
+    form = PasswordForm()
+    try:
+        operations.change_password(current_user, form.current.data or "", form.new.data or "",
+                                   form.repeat.data or "")
+    except Rejected as exc:
+        for name, messages in exc.fields.items():
+            getattr(form, name).errors = [str(m) for m in messages]
+        return _account_page(password_form=form), exc.status
+    # Every other session ended with the old password; this one continues.
+    login_user(current_user._get_current_object())
+    flash(_("Your password is changed. Other devices have to sign in again."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 @blueprint.route("/account/tokens", methods=["POST"])
 @requires()
 def create_token() -> str | tuple[str, int]:
     form = TokenForm()
-    new_secret = None
-    status = 200
-    if form.validate_on_submit():
-        _token, new_secret = operations.issue_token(current_user, form.name.data or "")
-    else:
-        status = 422
-    return render_template(
-        "accounts/account.html",
-        tokens=operations.tokens_of(current_user),
-        token_form=form,
-        new_secret=new_secret,
-    ), status
+    if not form.validate_on_submit():
+        return _account_page(token_form=form), 422
+    _token, new_secret = operations.issue_token(current_user, form.name.data or "")
+    return _account_page(new_secret=new_secret)
 
 
 @blueprint.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])

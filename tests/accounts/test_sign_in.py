@@ -185,3 +185,32 @@ def test_a_deactivated_account_cannot_sign_in(
 def test_login_helper_is_the_real_form(client: FlaskClient, make_user: Callable[..., User]) -> None:
     login(client, make_user())
     assert "Sign out" in client.get("/stories").get_data(as_text=True)
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(
+    client: FlaskClient, make_user: Callable[..., User], app: Flask
+) -> None:
+    user = make_user()
+    login(client, user)
+    other_device = app.test_client()
+    login(other_device, user)
+    wrong = client.post("/account/password", data={"current": "not it", "new": "x" * 12,
+                                                   "repeat": "x" * 12})
+    assert wrong.status_code == 403 and "not your current password" in wrong.get_data(
+        as_text=True)
+    short = client.post("/account/password", data={"current": PASSWORD, "new": "short",
+                                                   "repeat": "short"})
+    assert short.status_code == 422 and "at least 10" in short.get_data(as_text=True)
+    differ = client.post("/account/password", data={"current": PASSWORD, "new": "x" * 12,
+                                                    "repeat": "y" * 12})
+    assert differ.status_code == 422 and "not the same" in differ.get_data(as_text=True)
+    changed = client.post("/account/password", data={"current": PASSWORD,
+                                                     "new": "a new long password",
+                                                     "repeat": "a new long password"})
+    assert changed.status_code == 302
+    assert client.get("/account").status_code == 200
+    assert other_device.get("/account").status_code == 302
+    fresh = app.test_client()
+    assert fresh.post("/login", data={"email": user.email, "password": PASSWORD}
+                      ).status_code == 401
+    login(fresh, user, password="a new long password")
