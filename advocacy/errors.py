@@ -55,13 +55,6 @@ class NotFound(Rejected):
         super().__init__("not_found", message or _l("Not found."), status=404)
 
 
-class Forbidden(Rejected):
-    """The user is known but may not do this."""
-
-    def __init__(self, message: Message | None = None) -> None:
-        super().__init__("forbidden", message or _l("You may not do this."), status=403)
-
-
 class Conflict(Rejected):
     """The object is not in a state that allows this action."""
 

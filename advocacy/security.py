@@ -70,7 +70,14 @@ def check_every_route_declares_access(app: Flask) -> None:
 
 
 def token_user(header: str | None) -> User | None:
-    """The active user behind an ``Authorization: Bearer`` header, or None."""
+    """The active user behind an ``Authorization: Bearer`` header, or None (once per request)."""
+    cache: dict[str | None, User | None] = g.setdefault("_bearer_users", {})
+    if header not in cache:
+        cache[header] = _lookup_token_user(header)
+    return cache[header]
+
+
+def _lookup_token_user(header: str | None) -> User | None:
     scheme, _, secret = (header or "").partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or len(secret) > 200 or not secret.isascii():

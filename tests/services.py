@@ -236,17 +236,10 @@ def _spawn(
     With ``run_as`` (we are root) the child switches to that uid/gid, dropping root's
     supplementary groups, before it execs.
     """
+    identity: dict[str, Any] = {}
+    if run_as is not None:
+        identity = {"user": run_as.uid, "group": run_as.gid, "extra_groups": []}
     with log.open("ab") as out:
-        if run_as is None:
-            return subprocess.Popen(
-                list(argv),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-                env=env,
-                start_new_session=True,
-            )
         return subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
@@ -255,9 +248,7 @@ def _spawn(
             cwd=cwd,
             env=env,
             start_new_session=True,
-            user=run_as.uid,
-            group=run_as.gid,
-            extra_groups=[],
+            **identity,
         )
 
 

@@ -176,9 +176,9 @@ def create_story() -> tuple[Response, int]:
     with _media_field():
         story = stories.create_story(
             current_user,
-            title=require_storable(request.form.get("title", ""), "title"),
-            body=require_storable(request.form.get("body", ""), "body"),
-            topics=[require_storable(t, "topics") for t in request.form.getlist("topics")],
+            title=request.form.get("title", ""),
+            body=request.form.get("body", ""),
+            topics=request.form.getlist("topics"),
             photos=_photos(),
             consent=_bool_field(request.form.get("consent"), "consent"),
         )
