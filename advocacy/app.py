@@ -90,6 +90,7 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         WTF_CSRF_TIME_LIMIT=12 * 3600,
         BABEL_TRANSLATION_DIRECTORIES=str(i18n.TRANSLATIONS_DIR),
         BABEL_DEFAULT_LOCALE=app.config["DEFAULT_LOCALE"],
+        BABEL_DEFAULT_TIMEZONE=app.config["TIMEZONE"],
         RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URL"],
         RATELIMIT_HEADERS_ENABLED=True,
     )
@@ -149,13 +150,20 @@ def register_blueprints(app: Flask) -> None:
     from advocacy.accounts.views import blueprint as accounts
     from advocacy.admin.views import blueprint as admin
     from advocacy.api import blueprint as api
+    from advocacy.curation.views import blueprint as curation
     from advocacy.media.views import blueprint as media
+    from advocacy.notifications.views import blueprint as notifications
+    from advocacy.rulebook.views import blueprint as rulebook
     from advocacy.site.views import blueprint as site
     from advocacy.stories.views import blueprint as stories
 
-    for blueprint in (site, accounts, stories, media, admin, api):
+    for blueprint in (site, accounts, stories, media, curation, rulebook, notifications,
+                      admin, api):
         app.register_blueprint(blueprint)
     csrf.exempt(api)
+    # Features that react to others' signals (blinker keeps one receiver per function).
+    import advocacy.audit.receivers
+    import advocacy.notifications.receivers  # noqa: F401
 
 
 def register_commands(app: Flask) -> None:

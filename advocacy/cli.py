@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command as alembic_command
@@ -143,6 +144,64 @@ def demo_command() -> None:
         click.echo(f"  {role:<9} {email:<28} password: {password}")
 
 
+@click.group("guidelines")
+def guidelines_group() -> None:
+    """The brand guidelines: import and export the rule set as JSON."""
+
+
+@guidelines_group.command("import")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def guidelines_import(file: Any) -> None:
+    """Replace the whole rule set with FILE ("-" for standard input).
+
+    A file with any problem is refused as a whole and the rules in force stay as they are.
+    """
+    from advocacy.rulebook.operations import RULE_FILE_MAX_BYTES, replace_rules
+
+    source = file.read(RULE_FILE_MAX_BYTES + 1)
+    try:
+        row = replace_rules(None, source, via="cli")
+        db.commit()
+    except Rejected as exc:
+        db.rollback()
+        for problem in exc.fields.get("rules", []):
+            click.echo(f"{file.name}: {problem}", err=True)
+        raise click.ClickException(str(exc.message)) from None
+    rules = row.document.get("rules", [])
+    click.echo(f"Imported {len(rules)} rule(s); the brand guidelines are now version {row.id}.")
+
+
+@guidelines_group.command("export")
+@click.option("--output", "-o", type=click.File("w"), default="-",
+              help="Write to this file instead of standard output.")
+@with_appcontext
+def guidelines_export(output: Any) -> None:
+    """Print the rule set in force as JSON (what `guidelines import` takes)."""
+    from advocacy.rulebook.operations import export_rules
+
+    output.write(export_rules())
+
+
+@click.group("stories")
+def stories_group() -> None:
+    """Maintenance of stories."""
+
+
+@stories_group.command("archive-expired")
+@with_appcontext
+def stories_archive_expired() -> None:
+    """Archive approved stories whose expiry has passed.
+
+    Pages hide expired stories already; run this hourly to move them to Archived.
+    """
+    from advocacy.curation.operations import archive_expired
+
+    count = archive_expired()
+    db.commit()
+    click.echo(f"Archived {count} expired stor{'y' if count == 1 else 'ies'}.")
+
+
 @click.command("compile-translations")
 def compile_translations() -> None:
     """Compile the Dutch (and any other) message catalogs."""
@@ -154,7 +213,8 @@ def compile_translations() -> None:
 
 def register(app: Flask) -> None:
     """Attach the hub's command groups to ``app.cli``."""
-    for group in (db_group, users_group, topics_group, demo_command, compile_translations):
+    for group in (db_group, users_group, topics_group, guidelines_group, stories_group,
+                  demo_command, compile_translations):
         app.cli.add_command(group)
 
 

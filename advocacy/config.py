@@ -60,6 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Sign-in attempts allowed per client address over all accounts."),
     Setting("DEFAULT_LOCALE", str, "en",
             "Language for visitors who have not chosen one: en or nl."),
+    Setting("TIMEZONE", str, "Europe/Amsterdam",
+            "Time zone in which pages show times and curators enter embargo and expiry."),
     Setting("SESSION_COOKIE_SECURE", _bool, False,
             "Send the session cookie over HTTPS only; set to true behind TLS."),
     Setting("PROXY_COUNT", int, 0,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, request, session
 from flask_login import current_user
+
+from advocacy.database import as_utc, utcnow
 
 LANGUAGES: dict[str, str] = {"en": "English", "nl": "Nederlands"}
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -64,3 +67,17 @@ def init_app(app: Flask) -> None:
         from flask_babel import get_locale
 
         return format_list([str(i) for i in items], locale=get_locale() or "en") if items else ""
+
+    @app.template_filter("moment")
+    def _moment(value: datetime | None) -> str:
+        """A date and time in the hub's time zone and the reader's language."""
+        from flask_babel import format_datetime
+
+        return format_datetime(as_utc(value), "medium") if value is not None else ""
+
+    @app.template_filter("age")
+    def _age(value: datetime | None) -> str:
+        """How long ago, in words ("3 days")."""
+        from flask_babel import format_timedelta
+
+        return format_timedelta(utcnow() - as_utc(value)) if value is not None else ""

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from advocacy import database as db
 from advocacy.accounts.models import ApiToken, Role, User, hash_token
-from advocacy.database import utcnow
+from advocacy.database import as_utc, utcnow
 from advocacy.errors import Rejected, json_error, wants_json
 from advocacy.extensions import login_manager
 
@@ -88,13 +88,9 @@ def _lookup_token_user(header: str | None) -> User | None:
     now = utcnow()
     last = token.last_used_at
     # Record use at most every few minutes so reads do not turn into writes.
-    if last is None or now - _aware(last) > timedelta(minutes=5):
+    if last is None or now - as_utc(last) > timedelta(minutes=5):
         token.last_used_at = now  # committed with the request
     return token.user
-
-
-def _aware(moment: Any) -> Any:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def _enforce_access() -> BaseResponse | None:

@@ -23,3 +23,24 @@ media_added = _signals.signal("media-added")
 
 token_issued = _signals.signal("token-issued")
 """Sender: the :class:`~advocacy.accounts.models.ApiToken`; kwargs: ``actor``."""
+
+story_submitted = _signals.signal("story-submitted")
+"""Sender: the Story; kwargs: ``actor``, ``revision`` (the new StoryRevision)."""
+
+story_decided = _signals.signal("story-decided")
+"""Sender: the :class:`~advocacy.curation.models.Decision`; kwargs: ``actor`` (the curator)."""
+
+story_edited_by_curator = _signals.signal("story-edited-by-curator")
+"""Sender: the curator's :class:`~advocacy.stories.models.StoryRevision`; kwargs: ``actor``,
+``story``, ``changes`` (set of field names)."""
+
+comment_added = _signals.signal("comment-added")
+"""Sender: the :class:`~advocacy.curation.models.Comment`; kwargs: ``actor``."""
+
+guidelines_replaced = _signals.signal("guidelines-replaced")
+"""Sender: the new :class:`~advocacy.rulebook.models.GuidelineSet`; kwargs: ``actor``
+(User or None from the command line), ``via`` ("admin", "cli" or "demo"), ``previous``
+(the rule dicts of the set it replaced)."""
+
+setting_changed = _signals.signal("setting-changed")
+"""Sender: the setting's name; kwargs: ``actor``, ``value``, ``previous``."""

@@ -89,3 +89,70 @@
     document.querySelectorAll("form.story-form").forEach(setup);
   });
 })();
+
+// Live guideline check: the author's pre-flight while writing and the admin's "try a text".
+// The server renders the findings (translated, escaped); this only fetches them.
+(function () {
+  "use strict";
+
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  }
+
+  function liveCheck(form, target, url, fields, after) {
+    var pending = null;
+    var run = debounce(function () {
+      var data = new FormData();
+      data.append("csrf_token", form.querySelector("[name=csrf_token]").value);
+      fields(data);
+      if (pending) { pending.abort(); }
+      pending = new AbortController();
+      target.setAttribute("aria-busy", "true");
+      fetch(url, { method: "POST", body: data, credentials: "same-origin",
+                   headers: { "X-Requested-With": "fetch" }, signal: pending.signal })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          target.innerHTML = html;
+          target.removeAttribute("aria-busy");
+          if (after) { after(target); }
+        }, function () { target.removeAttribute("aria-busy"); });
+    }, 600);
+    form.addEventListener("input", run);
+    form.addEventListener("change", run);
+  }
+
+  function topics(form, data) {
+    form.querySelectorAll("[name=topics]:checked").forEach(function (box) {
+      data.append("topics", box.value);
+    });
+  }
+
+  document.querySelectorAll("[data-preflight]").forEach(function (target) {
+    var form = target.closest("form");
+    var explanation = form.querySelector("[data-explanation]");
+    liveCheck(form, target, target.getAttribute("data-url"), function (data) {
+      data.append("title", form.querySelector("[name=title]").value);
+      data.append("text", form.querySelector("[name=body]").value);
+      topics(form, data);
+    }, function (panel) {
+      var findings = panel.querySelector("[data-findings]");
+      var warned = findings && findings.getAttribute("data-warnings") !== "0";
+      var typed = explanation && explanation.querySelector("textarea").value.trim() !== "";
+      if (explanation) { explanation.hidden = !(warned || typed); }
+    });
+  });
+
+  document.querySelectorAll("[data-live-check]").forEach(function (form) {
+    var target = form.parentElement.querySelector("[data-live-result]");
+    liveCheck(form, target, form.getAttribute("action").split("#")[0], function (data) {
+      ["text", "network", "department"].forEach(function (name) {
+        data.append(name, form.querySelector("[name=" + name + "]").value);
+      });
+      topics(form, data);
+    });
+  });
+})();

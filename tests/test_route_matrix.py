@@ -96,6 +96,24 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     ("stories.edit", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
     ("stories.submit", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
     ("stories.withdraw", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    # curation: the review desk is for curators; the thread and versions for author and curators
+    ("curation.queue", "GET"): who(anonymous=302, employee=403, curator=200, admin=200),
+    ("curation.desk", "GET"): who(anonymous=302, employee=403, curator=200, admin=200),
+    ("curation.decide", "POST"): who(anonymous=302, employee=403, curator=302, admin=302),
+    ("curation.edit", "POST"): who(anonymous=302, employee=403, curator=302, admin=302),
+    ("curation.comment", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("curation.revisions", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    # brand guidelines: admins manage them; everyone's pre-flight checks their own text
+    ("rulebook.rules", "GET"): who(anonymous=302, employee=403, curator=403, admin=200),
+    ("rulebook.rules", "POST"): who(anonymous=302, employee=403, curator=403, admin=302),
+    ("rulebook.export", "GET"): who(anonymous=302, employee=403, curator=403, admin=200),
+    ("rulebook.try_text", "POST"): who(anonymous=302, employee=403, curator=403, admin=200),
+    ("rulebook.preflight", "POST"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("notifications.inbox", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("notifications.read", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("admin.settings", "GET"): who(anonymous=302, employee=403, curator=403, admin=200),
+    ("admin.settings", "POST"): who(anonymous=302, employee=403, curator=403, admin=302),
+    ("admin.audit_log", "GET"): who(anonymous=302, employee=403, curator=403, admin=200),
     # media: public route with a per-object check; a draft's photo is its author's alone
     # (200 from local storage, 302 to a presigned URL on S3)
     ("media.file", "GET"): who(anonymous=404, employee={200, 302}, curator={200, 302},
@@ -115,6 +133,14 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     ("api.remove_media", "DELETE"): who(anonymous=401, employee=204, curator=204, admin=204),
     ("api.submit_story", "POST"): who(anonymous=401, employee=200, curator=200, admin=200),
     ("api.withdraw_story", "POST"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.check_guidelines", "POST"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.review_queue", "GET"): who(anonymous=401, employee=403, curator=200, admin=200),
+    ("api.review", "POST"): who(anonymous=401, employee=403, curator=200, admin=200),
+    ("api.thread", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.add_comment", "POST"): who(anonymous=401, employee=201, curator=201, admin=201),
+    ("api.revisions", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.list_notifications", "GET"): who(anonymous=401, employee=200, curator=200,
+                                           admin=200),
 }
 
 #: Every route that names an object, aimed at ANOTHER employee's draft story (with a photo)
@@ -135,6 +161,15 @@ FOREIGN_DRAFT: dict[tuple[str, str], dict[str, Status]] = {
     ("api.remove_media", "DELETE"): signed_in(employee=404, curator=404, admin=404),
     ("api.submit_story", "POST"): signed_in(employee=404, curator=404, admin=404),
     ("api.withdraw_story", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("curation.desk", "GET"): signed_in(employee=403, curator=404, admin=404),
+    ("curation.decide", "POST"): signed_in(employee=403, curator=404, admin=404),
+    ("curation.edit", "POST"): signed_in(employee=403, curator=404, admin=404),
+    ("curation.comment", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("curation.revisions", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("api.review", "POST"): signed_in(employee=403, curator=404, admin=404),
+    ("api.thread", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("api.add_comment", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("api.revisions", "GET"): signed_in(employee=404, curator=404, admin=404),
 }
 
 #: Every story route aimed at ANOTHER employee's SUBMITTED story (with a photo): curators
@@ -152,6 +187,15 @@ FOREIGN_SUBMITTED: dict[tuple[str, str], dict[str, Status]] = {
     ("api.remove_media", "DELETE"): signed_in(employee=404, curator=404, admin=404),
     ("api.submit_story", "POST"): signed_in(employee=404, curator=404, admin=404),
     ("api.withdraw_story", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("curation.desk", "GET"): signed_in(employee=403, curator=200, admin=200),
+    ("curation.decide", "POST"): signed_in(employee=403, curator=302, admin=302),
+    ("curation.edit", "POST"): signed_in(employee=403, curator=302, admin=302),
+    ("curation.comment", "POST"): signed_in(employee=404, curator=302, admin=302),
+    ("curation.revisions", "GET"): signed_in(employee=404, curator=200, admin=200),
+    ("api.review", "POST"): signed_in(employee=403, curator=200, admin=200),
+    ("api.thread", "GET"): signed_in(employee=404, curator=200, admin=200),
+    ("api.add_comment", "POST"): signed_in(employee=404, curator=201, admin=201),
+    ("api.revisions", "GET"): signed_in(employee=404, curator=200, admin=200),
 }
 
 #: Page routes that accept an API token by design: the media URLs in API answers must open
@@ -321,10 +365,21 @@ BUILDERS: dict[str, Builder] = {
     "/api/v1/stories/<id:story_id>/media/<id:media_id>": _story_and_photo,
     "/api/v1/stories/<id:story_id>/submit": _story(),
     "/api/v1/stories/<id:story_id>/withdraw": _story(needs_submitted=True),
+    "/review/<id:story_id>": _story(needs_submitted=True),
+    "/review/<id:story_id>/decide": _story(needs_submitted=True),
+    "/review/<id:story_id>/edit": _story(needs_submitted=True),
+    "/stories/<id:story_id>/comments": _story(needs_submitted=True),
+    "/stories/<id:story_id>/revisions": _story(needs_submitted=True),
+    "/api/v1/stories/<id:story_id>/review": _story(needs_submitted=True),
+    "/api/v1/stories/<id:story_id>/comments": _story(needs_submitted=True),
+    "/api/v1/stories/<id:story_id>/revisions": _story(needs_submitted=True),
 }
 
 STORY_FORM = {"title": "Our new bakery line", "body": "It smells great.",
               "topics": ["customers"], "action": "save"}
+
+
+SEND_BACK = {"decision": "request_changes", "comment": "Please add who is in the photo."}
 
 
 def _photo_upload() -> tuple[io.BytesIO, str]:
@@ -358,6 +413,17 @@ REQUESTS: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("api.update_story", "PATCH"): lambda w: {"json": {}},
     ("api.add_media", "POST"): lambda w: {"data": {"media": _photo_upload()},
                                           "content_type": "multipart/form-data"},
+    ("curation.decide", "POST"): lambda w: {"data": SEND_BACK},
+    ("curation.edit", "POST"): lambda w: {"data": {"title": "A story for the matrix",
+                                                   "body": "Told to check who may edit it."}},
+    ("curation.comment", "POST"): lambda w: {"data": {"body": "Who took the photo?"}},
+    ("rulebook.rules", "POST"): lambda w: {"data": {"rules": '{"version": 1, "rules": []}'}},
+    ("rulebook.try_text", "POST"): lambda w: {"data": {"text": "Hello", "network": "",
+                                                       "department": ""}},
+    ("rulebook.preflight", "POST"): lambda w: {"data": {"title": "Hi", "text": "Hello"}},
+    ("api.check_guidelines", "POST"): lambda w: {"json": {"text": "Hello"}},
+    ("api.review", "POST"): lambda w: {"json": SEND_BACK},
+    ("api.add_comment", "POST"): lambda w: {"json": {"body": "Who took the photo?"}},
 }
 
 
@@ -728,7 +794,7 @@ def test_media_follows_its_story(app: Flask, world_for: Callable[[str], World]) 
     with app.app_context():
         story = db.session.get(Story, ref.id)
         assert story is not None
-        story.status = StoryStatus.APPROVED  # no approve route yet: set the state directly
+        story.status = StoryStatus.APPROVED  # media is the point here, not deciding
         db.commit()
     assert seen_by() == {"anonymous", "employee", "curator", "admin", "another employee"}
     unknown = viewers["admin"].get(f"/media/{asset_id}/no-such-rendition")

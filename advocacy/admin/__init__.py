@@ -1,2 +1,2 @@
-"""Administration pages: accounts, departments and topics. Writes go through the features'
-operations; this package only holds the pages."""
+"""Administration pages: accounts, departments, topics, hub settings and the audit log.
+Writes go through the features' operations; this package only holds the pages."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 
 ROLE_CHOICES = [SelectChoice("employee", _l("Employee")), SelectChoice("curator", _l("Curator")),
@@ -33,3 +40,9 @@ class NameForm(FlaskForm):
 class TopicForm(FlaskForm):
     slug = StringField(_l("Short name (for links and the API)"))
     name = StringField(_l("Name"))
+
+
+class SettingsForm(FlaskForm):
+    """The hub's policies; each checkbox's value is a setting's name."""
+
+    enabled = SelectMultipleField(choices=[], validate_choice=False)

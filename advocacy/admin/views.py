@@ -6,6 +6,7 @@ import secrets
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -13,14 +14,29 @@ from wtforms.fields.choices import SelectChoice
 from advocacy import database as db
 from advocacy.accounts import operations as accounts
 from advocacy.accounts.models import Role, User
-from advocacy.admin.forms import EditUserForm, NameForm, NewUserForm, TopicForm
+from advocacy.admin.forms import EditUserForm, NameForm, NewUserForm, SettingsForm, TopicForm
+from advocacy.audit import operations as audit
 from advocacy.errors import NotFound, Rejected
+from advocacy.forms import show_errors
 from advocacy.paging import parse_page
 from advocacy.security import requires
+from advocacy.settings import operations as hub_settings
 from advocacy.stories import operations as stories
 from advocacy.text import parse_id
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+AUDIT_LABELS = {
+    "story.approve": _l("approved a story"),
+    "story.request_changes": _l("asked for changes to a story"),
+    "story.reject": _l("rejected a story"),
+    "story.edited": _l("edited a story"),
+    "story.submit": _l("submitted a story"),
+    "story.withdraw": _l("withdrew a story"),
+    "story.archive": _l("archived a story"),
+    "guidelines.replaced": _l("changed the brand guidelines"),
+    "settings.changed": _l("changed a setting"),
+}
 
 
 def _department_names() -> dict[str, str]:
@@ -30,15 +46,6 @@ def _department_names() -> dict[str, str]:
 def _department_choices() -> list[SelectChoice]:
     return [SelectChoice("", _("none"))] + [
         SelectChoice(key, name) for key, name in _department_names().items()]
-
-
-def _show_errors(form: object, exc: Rejected) -> None:
-    for name, messages in (exc.fields or {"": [exc.message]}).items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [str(m) for m in messages]
-        else:
-            flash(str(exc.message), "error")
 
 
 def _users_page(form: NewUserForm, status: int = 200,
@@ -66,7 +73,7 @@ def users() -> Response | tuple[str, int]:
     except (Rejected, ValueError) as exc:
         if isinstance(exc, ValueError):
             exc = Rejected("invalid_role", _("Unknown role."), field="role")
-        _show_errors(form, exc)
+        show_errors(form, exc)
         return _users_page(form, exc.status)
     if not form.password.data:
         # Shown in this page only: a flash message would carry it in the session cookie.
@@ -100,7 +107,7 @@ def user(user_id: int) -> Response | tuple[str, int]:
     except (Rejected, ValueError) as exc:
         if isinstance(exc, ValueError):
             exc = Rejected("invalid_role", _("Unknown role."), field="role")
-        _show_errors(form, exc)
+        show_errors(form, exc)
         return render_template("admin/user.html", account=account, form=form), exc.status
     flash(_("Saved."), "success")
     return redirect(url_for("admin.users"))
@@ -117,7 +124,7 @@ def departments() -> Response | tuple[str, int]:
             flash(_("Department added."), "success")
             return redirect(url_for("admin.departments"))
         except Rejected as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
             status = exc.status
     return render_template("admin/departments.html", form=form,
                            departments=accounts.departments()), status
@@ -134,6 +141,29 @@ def topics() -> Response | tuple[str, int]:
             flash(_("Topic added."), "success")
             return redirect(url_for("admin.topics"))
         except Rejected as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
             status = exc.status
     return render_template("admin/topics.html", form=form, topics=stories.all_topics()), status
+
+
+@blueprint.route("/settings", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def settings() -> Response | str:
+    if request.method == "POST":
+        form = SettingsForm()
+        for setting, _value in hub_settings.all_settings():
+            hub_settings.change_setting(current_user, setting,
+                                        setting.name in (form.enabled.data or []))
+        flash(_("The settings are saved."), "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", settings=hub_settings.all_settings(),
+                           form=SettingsForm())
+
+
+@blueprint.route("/audit")
+@requires(Role.ADMIN)
+def audit_log() -> str:
+    story_id = parse_id(request.args.get("story") or "")
+    page = audit.events(parse_page(request.args.get("page")), 50, story_id=story_id)
+    return render_template("admin/audit.html", page=page, story_id=story_id,
+                           AUDIT_LABELS=AUDIT_LABELS)

@@ -67,10 +67,46 @@ SCHEMAS: dict[str, Any] = {
                           "width": {"type": "integer"}, "height": {"type": "integer"}}}},
                   "removed_metadata": {"type": "array", "items": {"type": "string"}},
                   "consent_confirmed": {"type": "boolean"}}},
-    "Finding": {"type": "object", "properties": {
-        "rule": {"type": "string"}, "severity": {"enum": ["block", "warn", "info"]},
-        "message": {"type": "string"}, "hint": {"type": ["string", "null"]},
-        "spans": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}}},
+    "Finding": {"type": "object", "required": ["rule", "severity", "message", "spans"],
+                "properties": {
+        "rule": {"type": "string"}, "kind": {"type": "string"},
+        "severity": {"enum": ["block", "warn", "info"]},
+        "message": {"type": "string", "description": "In the caller's language"},
+        "hint": {"type": ["string", "null"]},
+        "field": {"type": ["string", "null"],
+                  "description": "Which text the spans index (title, body, text); null for "
+                                 "findings about topics, dates, photos or a missing text"},
+        "spans": {"type": "array", "description": "[start, end) character offsets",
+                  "items": {"type": "array", "items": {"type": "integer"}}},
+        "embargo_until": {"type": ["string", "null"], "format": "date"},
+        "media_index": {"type": ["integer", "null"]}}},
+    "Person": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}}},
+    "Decision": {"type": "object", "properties": {
+        "id": {"type": "integer"},
+        "decision": {"enum": ["approve", "request_changes", "reject"]},
+        "comment": {"type": "string"}, "curator": _ref("Person"),
+        "topics": {"type": "array", "items": {"type": "string"}},
+        "captions": {"type": "object", "additionalProperties": {"type": "string"}},
+        "embargo_until": {"type": ["string", "null"], "format": "date-time"},
+        "expires_at": {"type": ["string", "null"], "format": "date-time"},
+        "findings": {"type": "array", "items": _ref("Finding")},
+        "created_at": {"type": "string", "format": "date-time"}}},
+    "Comment": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "body": {"type": "string"}, "author": _ref("Person"),
+        "created_at": {"type": "string", "format": "date-time"}}},
+    "Revision": {"type": "object", "properties": {
+        "number": {"type": "integer"}, "kind": {"enum": ["submission", "curator_edit"]},
+        "title": {"type": "string"}, "body": {"type": "string"},
+        "topics": {"type": "array", "items": {"type": "string"}},
+        "findings": {"type": "array", "items": _ref("Finding")},
+        "explanation": {"type": ["string", "null"]}, "by": _ref("Person"),
+        "created_at": {"type": "string", "format": "date-time"}}},
+    "Notification": {"type": "object", "properties": {
+        "id": {"type": "integer"},
+        "kind": {"enum": ["approved", "changes_requested", "rejected", "comment", "edited"]},
+        "text": {"type": "string"}, "story_id": {"type": ["integer", "null"]},
+        "read": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"}}},
     "Story": {"type": "object",
               "required": ["id", "title", "body", "status", "topics", "media", "findings"],
               "properties": {
@@ -85,6 +121,10 @@ SCHEMAS: dict[str, Any] = {
                   "media": {"type": "array", "items": _ref("Media")},
                   "findings": {"type": "array", "items": _ref("Finding")},
                   "consent": {"type": "boolean"}, "version": {"type": "integer"},
+                  "approved_at": {"type": ["string", "null"], "format": "date-time"},
+                  "embargo_until": {"type": ["string", "null"], "format": "date-time"},
+                  "expires_at": {"type": ["string", "null"], "format": "date-time"},
+                  "captions": {"type": "object", "additionalProperties": {"type": "string"}},
                   "public_url": {"type": ["string", "null"]}}},
     "StoryPatch": {"type": "object", "additionalProperties": False,
                    "description": "Only the fields sent change; null leaves a field as it is.",
@@ -176,11 +216,19 @@ def openapi_document() -> dict[str, Any]:
             "delete": {"summary": "Remove a photo", "responses": {
                 "204": {"description": "Removed"}, **_errors(401, 404, 409)}}},
         "/stories/{story_id}/submit": {"parameters": [STORY_ID], "post": {
-            "summary": "Submit for review", "responses": {
-                "200": story, **_errors(401, 404, 409)}}},
+            "summary": "Submit for review, after the brand-guidelines pre-flight",
+            "description": "422 `guidelines_block` with `details.findings` when a finding "
+                           "blocks it; 422 `explanation_required` when there are warnings "
+                           "and no explanation.",
+            "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": False, "properties": {
+                    "explanation": {"type": "string", "maxLength": 2000,
+                                    "description": "Why it should go out despite warnings"}}}}}},
+            "responses": {"200": story, **_errors(400, 401, 404, 409, 415, 422)}}},
         "/stories/{story_id}/withdraw": {"parameters": [STORY_ID], "post": {
             "summary": "Withdraw from review", "responses": {
                 "200": story, **_errors(401, 404, 409)}}},
+        **_curation_paths(story),
     }
     return {
         "openapi": "3.1.0",
@@ -192,4 +240,82 @@ def openapi_document() -> dict[str, Any]:
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": paths,
+    }
+
+
+def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
+    """The guidelines check, the review desk, the thread and notifications."""
+    networks = ["linkedin", "x", "mastodon", "bluesky", "facebook", "whatsapp", "email"]
+    return {
+        "/guidelines/check": {"post": {
+            "summary": "Check a text against the brand guidelines, as you (your department)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["text"], "additionalProperties": False,
+                "properties": {
+                    "text": {"type": "string", "maxLength": 50000},
+                    "topics": {"type": "array", "items": {"type": "string"}},
+                    "network": {"enum": networks}}}}}},
+            "responses": {"200": _json({"type": "object", "properties": {
+                "findings": {"type": "array", "items": _ref("Finding")},
+                "blocking": {"type": "boolean"}}}, "Findings"),
+                **_errors(400, 401, 413, 415, 422)}}},
+        "/review-queue": {"get": {
+            "summary": "Stories waiting for review, oldest first (curators)",
+            "parameters": [
+                {"name": "topic", "in": "query", "schema": {"type": "string"}},
+                {"name": "department", "in": "query", "schema": {"type": "integer"}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
+            "responses": {"200": _json({"allOf": [_list_of("Story"), {
+                "type": "object", "properties": {"counts": {
+                    "type": "object", "additionalProperties": {"type": "integer"},
+                    "description": "Stories per state (drafts aside)"}}}]},
+                "Each item also has `age_seconds` and `reviewers` (who has it open)"),
+                **_errors(400, 401, 403)}}},
+        "/stories/{story_id}/review": {"parameters": [STORY_ID], "post": {
+            "summary": "Decide on a submitted story (curators)",
+            "description": "Anything but approve needs a comment. 409 `stale` when "
+                           "`version` is not the story's, `illegal_transition` when someone "
+                           "decided first; 403 `own_story` for a curator's own story unless "
+                           "an admin allows it; 422 `guidelines_block` with the findings.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["decision"], "additionalProperties": False,
+                "properties": {
+                    "decision": {"enum": ["approve", "request_changes", "reject"]},
+                    "comment": {"type": "string", "maxLength": 4000},
+                    "captions": {"type": "object", "propertyNames": {"enum": networks},
+                                 "additionalProperties": {"type": "string"}},
+                    "topics": {"type": "array", "items": {"type": "string"}},
+                    "embargo_until": {"type": "string",
+                                      "description": "A date or a time with its offset"},
+                    "expires_at": {"type": "string",
+                                   "description": "A date or a time with its offset"},
+                    "version": {"type": "integer"}}}}}},
+            "responses": {"200": story, **_errors(400, 401, 403, 404, 409, 415, 422)}}},
+        "/stories/{story_id}/comments": {
+            "parameters": [STORY_ID],
+            "get": {"summary": "The thread: comments and decisions (author and curators)",
+                    "responses": {"200": _json({"allOf": [_list_of("Comment"), {
+                        "type": "object", "properties": {"decisions": {
+                            "type": "array", "items": _ref("Decision")}}}]}, "The thread"),
+                        **_errors(401, 404)}},
+            "post": {"summary": "Write in the thread",
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": {"type": "object", "required": ["body"],
+                                    "additionalProperties": False, "properties": {
+                                        "body": {"type": "string", "maxLength": 4000}}}}}},
+                     "responses": {"201": _json(_ref("Comment"), "The comment"),
+                                   **_errors(400, 401, 404, 415, 422)}}},
+        "/stories/{story_id}/revisions": {"parameters": [STORY_ID], "get": {
+            "summary": "Every submitted version and curator edit, oldest first",
+            "responses": {"200": _json(_list_of("Revision"), "Revisions"),
+                          **_errors(401, 404)}}},
+        "/notifications": {"get": {
+            "summary": "Your notifications, newest first",
+            "parameters": [{"name": "page", "in": "query",
+                            "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": _json({"allOf": [_list_of("Notification"), {
+                "type": "object", "properties": {"unread": {"type": "integer"}}}]},
+                "Notifications"), **_errors(400, 401)}}},
     }

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import url_for
+from flask_login import current_user
 
 from advocacy.accounts.models import ApiToken, User
+from advocacy.curation.models import Comment, Decision
+from advocacy.database import as_utc
 from advocacy.media.models import MediaAsset
-from advocacy.stories.models import Story, Topic
+from advocacy.notifications.models import Notification
+from advocacy.rulebook import operations as rulebook
+from advocacy.stories.models import Story, StoryRevision, Topic
 
 
 def iso(moment: datetime | None) -> str | None:
     """RFC 3339 with its offset; SQLite hands back naive datetimes, which are UTC here."""
     if moment is None:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    return as_utc(moment).isoformat()
 
 
 def topic_json(topic: Topic) -> dict[str, Any]:
@@ -65,15 +70,57 @@ def story_json(story: Story) -> dict[str, Any]:
         "topics": [t.slug for t in story.topics],
         "media": [media_json(m) for m in story.media],
         "consent": story.consent_confirmed,
-        "findings": [],
+        "findings": _findings_for_reader(story),
         "author": {"id": story.author_id, "name": story.author.name},
         "version": story.version,
         "created_at": iso(story.created_at),
         "updated_at": iso(story.updated_at),
         "submitted_at": iso(story.submitted_at),
+        "approved_at": iso(story.approved_at),
+        "embargo_until": iso(story.embargo_until),
+        "expires_at": iso(story.expires_at),
+        "captions": dict(story.captions or {}),
         # The public story page (/s/<slug>) arrives with sharing; until then no URL.
         "public_url": None,
     }
+
+
+def _findings_for_reader(story: Story) -> list[dict[str, Any]]:
+    """The guideline findings, for the author and the curators (not for every reader)."""
+    if not current_user.is_authenticated or not (
+            current_user.id == story.author_id or current_user.is_curator):
+        return []
+    return rulebook.findings_json(rulebook.check_story(story))
+
+
+def person_json(user: User | None) -> dict[str, Any] | None:
+    return {"id": user.id, "name": user.name} if user is not None else None
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    return {"id": decision.id, "decision": str(decision.verdict), "comment": decision.comment,
+            "curator": person_json(decision.curator), "topics": decision.topics,
+            "captions": decision.captions, "embargo_until": iso(decision.embargo_until),
+            "expires_at": iso(decision.expires_at), "findings": decision.findings,
+            "created_at": iso(decision.created_at)}
+
+
+def comment_json(comment: Comment) -> dict[str, Any]:
+    return {"id": comment.id, "body": comment.body, "author": person_json(comment.author),
+            "created_at": iso(comment.created_at)}
+
+
+def revision_json(revision: StoryRevision) -> dict[str, Any]:
+    return {"number": revision.number, "kind": str(revision.kind), "title": revision.title,
+            "body": revision.body, "topics": revision.topics, "findings": revision.findings,
+            "explanation": revision.explanation, "by": person_json(revision.created_by),
+            "created_at": iso(revision.created_at)}
+
+
+def notification_json(notification: Notification, text: str) -> dict[str, Any]:
+    return {"id": notification.id, "kind": str(notification.kind), "text": text,
+            "story_id": notification.story_id, "read": notification.read_at is not None,
+            "created_at": iso(notification.created_at)}
 
 
 def token_json(token: ApiToken) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from advocacy.accounts import operations as accounts
 from advocacy.api import blueprint
 from advocacy.api.openapi import openapi_document
 from advocacy.api.serializers import story_json, token_json, topic_json, user_json
-from advocacy.errors import Rejected
+from advocacy.errors import NotFound, Rejected
 from advocacy.extensions import login_limited
 from advocacy.media.operations import chosen_files
 from advocacy.paging import parse_page
@@ -252,7 +252,12 @@ def remove_media(story_id: int, media_id: int) -> tuple[str, int]:
 @requires()
 def submit_story(story_id: int) -> Response:
     story = stories.story_for(current_user, story_id)
-    return jsonify(story_json(stories.submit_story(current_user, story)))
+    if story.author_id != current_user.id:
+        raise NotFound()
+    explanation = None
+    if request.content_length or request.is_json:
+        explanation = _string(json_body(allowed={"explanation"}), "explanation")
+    return jsonify(story_json(stories.submit_story(current_user, story, explanation)))
 
 
 @blueprint.route("/stories/<id:story_id>/withdraw", methods=["POST"])

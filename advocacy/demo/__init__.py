@@ -10,6 +10,7 @@ import io
 import math
 import random
 import secrets
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -18,12 +19,16 @@ from werkzeug.datastructures import FileStorage
 from advocacy import database as db
 from advocacy.accounts.models import Role, User
 from advocacy.accounts.operations import create_user, ensure_department
-from advocacy.database import utcnow
+from advocacy.curation import operations as curation
+from advocacy.curation.models import Verdict
+from advocacy.rulebook import operations as rulebook
 from advocacy.stories import operations as stories
 from advocacy.stories.models import Topic
-from advocacy.stories.states import StoryAction, StoryStatus, next_status
+from advocacy.stories.states import StoryStatus
 
 DOMAIN = "demo.advocacy.invalid"
+#: The demo's brand guidelines; also an example rule file for new hubs.
+RULES = Path(__file__).with_name("brand-guidelines.json")
 DEPARTMENTS = ("Sales", "Engineering", "Operations", "Communications")
 TOPICS = (
     ("life-at-work", "Life at work"),
@@ -102,7 +107,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
                                   department=f"{department} (DEMO)", is_demo=True)
         credentials.append((role.value, f"{local}@{DOMAIN}", password))
     db.session.flush()
-    author = users[Role.EMPLOYEE]
+    if rulebook.current_set() is None:
+        rulebook.replace_rules(None, RULES.read_bytes(), via="demo")
+    author, curator = users[Role.EMPLOYEE], users[Role.CURATOR]
     for index, (title, body, topics, status, colour) in enumerate(STORIES):
         story = stories.create_story(author, title=title, body=body, topics=topics,
                                      photos=[demo_photo(colour, index)], consent=True)
@@ -110,8 +117,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
         if status != StoryStatus.DRAFT:
             stories.submit_story(author, story)
         if status == StoryStatus.APPROVED:
-            # Curation arrives with the review desk; the demo stands in for a curator here.
-            story.status = next_status(story.status, StoryAction.APPROVE)
-            story.updated_at = utcnow()
+            curation.decide(curator, story, Verdict.APPROVE,
+                            comment="Lovely story, thank you! (DEMO)",
+                            captions={"linkedin": f"{title.removeprefix('[DEMO] ')} #werkenbij"})
     db.session.flush()
     return credentials

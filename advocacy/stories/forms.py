@@ -26,10 +26,4 @@ class StoryForm(FlaskForm):
     camera = MultipleFileField(_l("Take a photo"))
     consent = BooleanField(_l("The people shown in these photos agreed to be shown."))
     remove_media = SelectMultipleField(_l("Remove"), choices=[], coerce=str)
-
-    def field_errors(self, fields: dict[str, list[object]]) -> None:
-        """Put an operation's messages beside their inputs."""
-        for name, messages in fields.items():
-            field = getattr(self, name, None)
-            if field is not None:
-                field.errors = [str(m) for m in messages]
+    explanation = TextAreaField(_l("Why should it go out as it is?"))

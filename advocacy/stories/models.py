@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -16,11 +17,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocacy.accounts.models import User
-from advocacy.database import Base, utcnow
+from advocacy.database import Base, as_utc, utcnow
 from advocacy.stories.states import EDITABLE, StoryStatus
 
 PRIVATE = frozenset({StoryStatus.DRAFT, StoryStatus.WITHDRAWN})
@@ -65,6 +67,12 @@ class Story(Base):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True
     )
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by the curator who approves: not visible before the embargo, archived after expiry.
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    embargo_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    #: Suggested captions per network ("linkedin", "x", ...), from the approving curator.
+    captions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # Optimistic locking: two people saving the same story at once cannot
     # silently overwrite each other; the second gets a conflict.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -91,7 +99,13 @@ class Story(Base):
 
     @property
     def is_public(self) -> bool:
-        return StoryStatus(self.status) == StoryStatus.APPROVED
+        """Approved, past its embargo and not yet expired: anyone may see it."""
+        if StoryStatus(self.status) != StoryStatus.APPROVED:
+            return False
+        now = utcnow()
+        if self.embargo_until is not None and as_utc(self.embargo_until) > now:
+            return False
+        return self.expires_at is None or as_utc(self.expires_at) > now
 
     def can_view(self, user: Any) -> bool:
         """Whether ``user`` may see this story; drafts stay with their author."""
@@ -111,8 +125,13 @@ class Story(Base):
         )
 
 
+class RevisionKind(StrEnum):
+    SUBMISSION = "submission"  # the author handed the story in
+    CURATOR_EDIT = "curator_edit"  # a curator's light edit, credited and shown as a diff
+
+
 class StoryRevision(Base):
-    """The story as it stood at one submission; the history curators compare."""
+    """The story as it stood at one submission or curator edit; the history curators compare."""
 
     __tablename__ = "story_revisions"
 
@@ -122,5 +141,16 @@ class StoryRevision(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    kind: Mapped[RevisionKind] = mapped_column(
+        String(20), default=RevisionKind.SUBMISSION, server_default=RevisionKind.SUBMISSION.value
+    )
+    #: The guideline findings of this text when it was made (rules change; this does not).
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: Why the author submitted despite warnings.
+    explanation: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    created_by: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("story_id", "number"),)

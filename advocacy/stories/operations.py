@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from advocacy import database as db
@@ -15,8 +16,9 @@ from advocacy.database import utcnow
 from advocacy.errors import Conflict, Message, NotFound, Rejected
 from advocacy.media import operations as media
 from advocacy.paging import Page, paginate
-from advocacy.signals import story_created, story_status_changed, story_updated
-from advocacy.stories.models import Story, StoryRevision, Topic
+from advocacy.rulebook import operations as rulebook
+from advocacy.signals import story_created, story_status_changed, story_submitted, story_updated
+from advocacy.stories.models import RevisionKind, Story, StoryRevision, Topic
 from advocacy.stories.states import (
     STATUS_LABELS,
     StoryAction,
@@ -55,7 +57,7 @@ def create_topic(slug: str, name: str) -> Topic:
     return topic
 
 
-def _check_text(title: str | None, body: str | None, errors: dict[str, list[Message]]) -> None:
+def check_text(title: str | None, body: str | None, errors: dict[str, list[Message]]) -> None:
     for field, value in (("title", title), ("body", body)):
         if value is not None and not is_storable(value):
             errors.setdefault(field, []).append(
@@ -104,7 +106,7 @@ def create_story(author: User, *, title: str, body: str, topics: Sequence[str],
                  photos: Sequence[FileStorage] = (), consent: bool = False) -> Story:
     """A new draft by ``author``, with its photos checked and stored."""
     errors: dict[str, list[Message]] = {}
-    _check_text(title, body, errors)
+    check_text(title, body, errors)
     chosen = resolve_topics(topics, errors)
     _raise(errors)
     checked = media.check_photos(photos, already=0)
@@ -124,7 +126,7 @@ def update_story(actor: User, story: Story, *, title: str | None = None,
     """Change an editable story of ``actor``'s; only the given fields change."""
     require_editable(actor, story)
     errors: dict[str, list[Message]] = {}
-    _check_text(title, body, errors)
+    check_text(title, body, errors)
     chosen = resolve_topics(topics, errors) if topics is not None else None
     _raise(errors)
     remaining = len([m for m in story.media if m.id not in set(remove_media)])
@@ -171,7 +173,8 @@ def require_editable(actor: User, story: Story) -> None:
         raise Conflict("not_editable", message, status=status.value)
 
 
-def _transition(actor: User, story: Story, action: StoryAction) -> Story:
+def change_status(actor: User | None, story: Story, action: StoryAction) -> Story:
+    """Move ``story`` along the state machine (409 when ``action`` is not allowed now)."""
     previous = StoryStatus(story.status)
     story.status = next_status(previous, action)
     story.updated_at = utcnow()
@@ -180,26 +183,45 @@ def _transition(actor: User, story: Story, action: StoryAction) -> Story:
     return story
 
 
-def submit_story(actor: User, story: Story) -> Story:
-    """Hand the story in for review; each submission is kept as a revision."""
+def submit_story(actor: User, story: Story, explanation: str | None = None) -> Story:
+    """Hand the story in for review after the guideline pre-flight.
+
+    Blocking findings stop it (422 with the findings); warnings need the author's
+    ``explanation``. Each submission is kept as a revision with its findings.
+    """
     if story.author_id != actor.id:
         raise NotFound()
-    _transition(actor, story, StoryAction.SUBMIT)
+    next_status(story.status, StoryAction.SUBMIT)  # a 409 comes before any finding
+    findings = rulebook.check_story(story)
+    explanation = rulebook.require_clearance(findings, explanation)
+    change_status(actor, story, StoryAction.SUBMIT)
     story.submitted_at = utcnow()
-    number = 1 + len(list(db.session.scalars(
-        select(StoryRevision.id).where(StoryRevision.story_id == story.id))))
-    db.session.add(StoryRevision(story_id=story.id, number=number, title=story.title,
-                                 body=story.body, topics=[t.slug for t in story.topics],
-                                 created_by_id=actor.id))
-    db.session.flush()
+    revision = add_revision(story, actor, findings=rulebook.findings_json(findings),
+                            explanation=explanation)
+    story_submitted.send(story, actor=actor, revision=revision)
     return story
+
+
+def add_revision(story: Story, actor: User, *, kind: RevisionKind = RevisionKind.SUBMISSION,
+                 findings: list[dict[str, Any]], explanation: str | None = None,
+                 ) -> StoryRevision:
+    """Keep the story's current text as its next revision."""
+    last = db.session.scalar(select(func.max(StoryRevision.number))
+                             .where(StoryRevision.story_id == story.id))
+    revision = StoryRevision(story_id=story.id, number=(last or 0) + 1, kind=kind,
+                             title=story.title, body=story.body,
+                             topics=[t.slug for t in story.topics], findings=findings,
+                             explanation=explanation, created_by_id=actor.id)
+    db.session.add(revision)
+    db.session.flush()
+    return revision
 
 
 def withdraw_story(actor: User, story: Story) -> Story:
     """Take the story back out of review (or off the feed once approved)."""
     if story.author_id != actor.id:
         raise NotFound()
-    return _transition(actor, story, StoryAction.WITHDRAW)
+    return change_status(actor, story, StoryAction.WITHDRAW)
 
 
 def story_for(user: User, story_id: int) -> Story:

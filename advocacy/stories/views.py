@@ -8,9 +8,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from advocacy.curation import operations as curation
+from advocacy.curation.forms import CommentForm
 from advocacy.errors import Rejected
+from advocacy.forms import show_errors
 from advocacy.media.operations import removed_summary
+from advocacy.notifications import operations as notifications
 from advocacy.paging import parse_page
+from advocacy.rulebook import operations as rulebook
 from advocacy.security import requires
 from advocacy.stories import operations
 from advocacy.stories.forms import StoryForm
@@ -56,14 +61,39 @@ def _photos() -> list:  # type: ignore[type-arg]
     return request.files.getlist("photos") + request.files.getlist("camera")
 
 
-def _after_save(story: Story) -> Response:
+#: Submitting can stop at the guideline pre-flight; the author fixes the text and tries again.
+PREFLIGHT_CODES = frozenset({"guidelines_block", "explanation_required", "invalid_explanation"})
+
+
+def _after_save(story: Story, form: StoryForm) -> Response | str:
     if request.form.get("action") == "submit":
-        operations.submit_story(current_user, story)
+        try:
+            operations.submit_story(current_user, story, form.explanation.data)
+        except Rejected as exc:
+            if exc.code not in PREFLIGHT_CODES:
+                raise
+            # The draft is saved (so this is not an error page); it is not submitted yet.
+            show_errors(form, exc, fallback="explanation")
+            flash(_("Your draft is saved, but not submitted yet."), "info")
+            return _edit_page(form, story)
         flash(_("Your story is submitted. The comms team will look at it."), "success")
     else:
         flash(_("Your draft is saved."), "success")
     # The story page tells the author what was removed from the photos.
     return redirect(url_for("stories.detail", story_id=story.id))
+
+
+def _edit_page(form: StoryForm, story: Story | None) -> str:
+    """The form with the pre-flight findings on the text as it stands in the form."""
+    texts = {"title": form.title.data or "", "body": form.body.data or ""}
+    if story is not None and (story.title, story.body) == (texts["title"], texts["body"]):
+        findings = rulebook.check_story(story)  # the saved story: photos and consent too
+    elif any(texts.values()):
+        findings = rulebook.check_fields(current_user, texts, topics=form.topics.data or [])
+    else:
+        findings = []
+    return render_template("stories/edit.html", form=form, story=story, findings=findings,
+                           texts=texts)
 
 
 @blueprint.route("/stories/new", methods=["GET", "POST"])
@@ -76,19 +106,26 @@ def new() -> Response | str | tuple[str, int]:
                 current_user, title=form.title.data or "", body=form.body.data or "",
                 topics=form.topics.data or [], photos=_photos(), consent=bool(form.consent.data),
             )
-            return _after_save(story)
+            return _after_save(story, form)
         except Rejected as exc:
-            form.field_errors(dict(exc.fields) or {"photos": [exc.message]})
-            return render_template("stories/edit.html", form=form, story=None), exc.status
-    return render_template("stories/edit.html", form=form, story=None)
+            show_errors(form, exc, fallback="photos")
+            return _edit_page(form, None), exc.status
+    return _edit_page(form, None)
 
 
 @blueprint.route("/stories/<id:story_id>")
 @requires()
 def detail(story_id: int) -> str:
     story = operations.story_for(current_user, story_id)
+    context: dict[str, object] = {}
+    if curation.can_take_part(current_user, story):
+        context = {"thread": curation.thread_of(story), "comment": CommentForm(),
+                   "edits": curation.curator_edits(story)}
+    if story.author_id == current_user.id:
+        context["findings"] = rulebook.check_story(story)
+        notifications.mark_read(current_user, story_id=story.id)
     return render_template("stories/detail.html", story=story,
-                           removed=removed_summary(story.media))
+                           removed=removed_summary(story.media), **context)
 
 
 @blueprint.route("/stories/<id:story_id>/edit", methods=["GET", "POST"])
@@ -105,18 +142,24 @@ def edit(story_id: int) -> Response | str | tuple[str, int]:
                 consent=bool(form.consent.data),
                 remove_media=[i for i in map(parse_id, form.remove_media.data or []) if i],
             )
-            return _after_save(story)
+            return _after_save(story, form)
         except Rejected as exc:
-            form.field_errors(dict(exc.fields) or {"photos": [exc.message]})
-            return render_template("stories/edit.html", form=form, story=story), exc.status
-    return render_template("stories/edit.html", form=form, story=story)
+            show_errors(form, exc, fallback="photos")
+            return _edit_page(form, story), exc.status
+    return _edit_page(form, story)
 
 
 @blueprint.route("/stories/<id:story_id>/submit", methods=["POST"])
 @requires()
 def submit(story_id: int) -> Response:
     story = operations.story_for(current_user, story_id)
-    operations.submit_story(current_user, story)
+    try:
+        operations.submit_story(current_user, story)
+    except Rejected as exc:
+        if exc.code not in PREFLIGHT_CODES:
+            raise
+        flash(str(exc.message), "error")
+        return redirect(url_for("stories.edit", story_id=story.id))
     flash(_("Your story is submitted. The comms team will look at it."), "success")
     return redirect(url_for("stories.detail", story_id=story.id))
 

@@ -1,0 +1,1 @@
+"""The append-only audit log: who decided, edited or changed a rule, and when."""

@@ -1,0 +1,62 @@
+"""The audit log listens to every decision, edit, submission and rule change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advocacy.accounts.models import User
+from advocacy.audit.operations import record
+from advocacy.curation.models import Decision
+from advocacy.database import as_utc
+from advocacy.rulebook.models import GuidelineSet
+from advocacy.signals import (
+    guidelines_replaced,
+    setting_changed,
+    story_decided,
+    story_edited_by_curator,
+    story_status_changed,
+)
+from advocacy.stories.models import Story, StoryRevision
+
+
+@story_decided.connect
+def _decision(decision: Decision, *, actor: User, story: Story, **_: Any) -> None:
+    record(actor, f"story.{decision.verdict}", story_id=story.id, title=story.title,
+           comment=decision.comment, topics=decision.topics, captions=decision.captions,
+           embargo_until=_iso(decision.embargo_until), expires_at=_iso(decision.expires_at),
+           findings=[f["rule"] for f in decision.findings])
+
+
+@story_edited_by_curator.connect
+def _edit(revision: StoryRevision, *, actor: User, story: Story, changes: set[str],
+          **_: Any) -> None:
+    record(actor, "story.edited", story_id=story.id, title=story.title,
+           revision=revision.number, changed=sorted(changes))
+
+
+@story_status_changed.connect
+def _status(story: Story, *, actor: User | None, action: Any, previous: Any, **_: Any) -> None:
+    # Decisions are logged with their reasons above; this covers the author's own moves.
+    if str(action) in {"submit", "withdraw", "archive"}:
+        record(actor, f"story.{action}", story_id=story.id, title=story.title,
+               previous=str(previous))
+
+
+@guidelines_replaced.connect
+def _rules(rule_set: GuidelineSet, *, actor: User | None, via: str,
+           previous: list[dict[str, Any]], **_: Any) -> None:
+    before = {r["id"]: r for r in previous}
+    after = {r["id"]: r for r in rule_set.document.get("rules", [])}
+    record(actor, "guidelines.replaced", via=via, set_id=rule_set.id, rules=len(after),
+           added=sorted(after.keys() - before.keys()),
+           removed=sorted(before.keys() - after.keys()),
+           changed=sorted(k for k in after.keys() & before.keys() if after[k] != before[k]))
+
+
+@setting_changed.connect
+def _setting(name: str, *, actor: User, value: Any, previous: Any, **_: Any) -> None:
+    record(actor, "settings.changed", setting=name, value=value, previous=previous)
+
+
+def _iso(moment: Any) -> str | None:
+    return as_utc(moment).isoformat() if moment is not None else None

@@ -1,0 +1,1 @@
+"""In-app notifications: the author hears about decisions, comments and edits."""

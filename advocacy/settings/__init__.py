@@ -1,0 +1,1 @@
+"""Hub settings that admins change at runtime (policies, not deployment configuration)."""
