@@ -71,9 +71,11 @@ def init_app(app: Flask) -> None:
     @app.template_filter("moment")
     def _moment(value: datetime | None) -> str:
         """A date and time in the hub's time zone and the reader's language."""
-        from flask_babel import format_datetime
+        from flask_babel import format_date, format_time
 
-        return format_datetime(as_utc(value), "medium") if value is not None else ""
+        if value is None:
+            return ""
+        return f"{format_date(as_utc(value), 'medium')}, {format_time(as_utc(value), 'short')}"
 
     @app.template_filter("age")
     def _age(value: datetime | None) -> str:

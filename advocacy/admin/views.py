@@ -37,6 +37,15 @@ AUDIT_LABELS = {
     "guidelines.replaced": _l("changed the brand guidelines"),
     "settings.changed": _l("changed a setting"),
 }
+AUDIT_DETAIL_LABELS = {
+    "title": _l("title"), "comment": _l("comment"), "topics": _l("topics"),
+    "captions": _l("captions"), "embargo_until": _l("not visible before"),
+    "expires_at": _l("archived after"), "findings": _l("findings"),
+    "revision": _l("version"), "changed": _l("changed"), "previous": _l("before"),
+    "via": _l("via"), "set_id": _l("rule set version"), "rules": _l("rules"),
+    "added": _l("added"), "removed": _l("removed"), "setting": _l("setting"),
+    "value": _l("now"),
+}
 
 
 def _department_names() -> dict[str, str]:
@@ -166,4 +175,4 @@ def audit_log() -> str:
     story_id = parse_id(request.args.get("story") or "")
     page = audit.events(parse_page(request.args.get("page")), 50, story_id=story_id)
     return render_template("admin/audit.html", page=page, story_id=story_id,
-                           AUDIT_LABELS=AUDIT_LABELS)
+                           AUDIT_LABELS=AUDIT_LABELS, AUDIT_DETAIL_LABELS=AUDIT_DETAIL_LABELS)

@@ -49,6 +49,11 @@ def excerpts(finding: Finding, texts: dict[str, str], limit: int = 3) -> list[Ex
     shown: list[Excerpt] = []
     for start, end in finding.spans[:limit]:
         left, right = max(0, start - EXCERPT_CONTEXT), min(len(text), end + EXCERPT_CONTEXT)
+        # Start and end on whole words where the context allows it.
+        if left > 0 and " " in text[left:start]:
+            left = text.index(" ", left, start) + 1
+        if right < len(text) and " " in text[end:right]:
+            right = text.rindex(" ", end, right)
         html = _marked(text[left:right], [(start - left, end - left, finding.severity)])
         prefix = escape("…" if left > 0 else "")
         suffix = escape("…" if right < len(text) else "")
