@@ -94,6 +94,13 @@ _HTTP_MESSAGES: dict[int, tuple[str, Message]] = {
 }
 
 
+def _size(limit: int) -> str:
+    """``limit`` bytes in words: "1 MB", "252 MB"."""
+    from flask_babel import format_decimal
+
+    return f"{format_decimal(round(limit / (1024 * 1024), 1))} MB"
+
+
 def _render_page(status: int, code: str, message: Message) -> tuple[str, int]:
     # str(): a lazy string counts as already-safe markup to Jinja and would skip escaping.
     page = render_template("errors/error.html", status=status, code=code, message=str(message))
@@ -144,10 +151,14 @@ def register_error_handlers(app: Flask) -> None:
         code, message = _HTTP_MESSAGES.get(
             status, ("error", _l("The request could not be completed (error %(status)s).",
                                  status=status)))
+        details: dict[str, Any] = {}
         if status == 429 and exc.description:
-            details: dict[str, Any] = {"limit": exc.description}
-        else:
-            details = {}
+            details = {"limit": exc.description}
+        if status == 413 and request.max_content_length:
+            limit = request.max_content_length
+            details = {"max_bytes": limit}
+            message = _l("This request is larger than the %(size)s the hub accepts.",
+                         size=_size(limit))
         if wants_json(request):
             response = json_error(status, code, message, details)
             for name, value in exc.get_headers():

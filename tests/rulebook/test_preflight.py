@@ -117,6 +117,7 @@ def test_check_api(client: FlaskClient, make_user: Callable[..., User],
     huge = client.post("/api/v1/guidelines/check", json={"text": "a" * 1_100_000},
                        headers=auth)
     assert huge.status_code == 413 and huge.json["error"]["code"] == "too_large"
+    assert huge.json["error"]["message"] == "This request is larger than the 1 MB the hub accepts."
     missing = client.post("/api/v1/guidelines/check", json={}, headers=auth)
     assert missing.status_code == 422 and missing.json["error"]["code"] == "missing_field"
 
