@@ -17,6 +17,7 @@ Anonymous callers are sent to /login?next=... on pages and get a 401 JSON error 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -106,6 +107,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     # brand guidelines: admins manage them; everyone's pre-flight checks their own text
     ("rulebook.rules", "GET"): who(anonymous=302, employee=403, curator=403, admin=200),
     ("rulebook.rules", "POST"): who(anonymous=302, employee=403, curator=403, admin=302),
+    ("rulebook.change_rule", "POST"): who(anonymous=302, employee=403, curator=403,
+                                          admin=302),
     ("rulebook.export", "GET"): who(anonymous=302, employee=403, curator=403, admin=200),
     ("rulebook.try_text", "POST"): who(anonymous=302, employee=403, curator=403, admin=200),
     ("rulebook.preflight", "POST"): who(anonymous=302, employee=200, curator=200, admin=200),
@@ -344,6 +347,18 @@ def _token(world: World, target: Target) -> dict[str, Any]:
     return {"token_id": world.token(world.owner if target is Target.OWN else world.other)[0]}
 
 
+def _guideline_rule(world: World, target: Target) -> dict[str, Any]:
+    """A rule in force to turn off."""
+    from advocacy.rulebook.operations import replace_rules
+
+    with world.app.app_context():
+        replace_rules(None, json.dumps({"version": 1, "rules": [{
+            "id": "matrix-rule", "kind": "phrase", "severity": "info", "phrases": ["matrix"],
+            "message": {"en": "A matrix rule.", "nl": "Een matrixregel."}}]}), via="cli")
+        db.commit()
+    return {"rule_id": "matrix-rule"}
+
+
 def _static_file(world: World, target: Target) -> dict[str, Any]:
     folder = Path(world.app.static_folder or "")
     return {"filename": sorted(p.name for p in folder.iterdir() if p.is_file())[0]}
@@ -365,6 +380,7 @@ BUILDERS: dict[str, Builder] = {
     "/api/v1/stories/<id:story_id>/media/<id:media_id>": _story_and_photo,
     "/api/v1/stories/<id:story_id>/submit": _story(),
     "/api/v1/stories/<id:story_id>/withdraw": _story(needs_submitted=True),
+    "/admin/guidelines/rules/<rule_id>": _guideline_rule,
     "/review/<id:story_id>": _story(needs_submitted=True),
     "/review/<id:story_id>/decide": _story(needs_submitted=True),
     "/review/<id:story_id>/edit": _story(needs_submitted=True),
@@ -418,6 +434,7 @@ REQUESTS: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
                                                    "body": "Told to check who may edit it."}},
     ("curation.comment", "POST"): lambda w: {"data": {"body": "Who took the photo?"}},
     ("rulebook.rules", "POST"): lambda w: {"data": {"rules": '{"version": 1, "rules": []}'}},
+    ("rulebook.change_rule", "POST"): lambda w: {"data": {"action": "disable"}},
     ("rulebook.try_text", "POST"): lambda w: {"data": {"text": "Hello", "network": "",
                                                        "department": ""}},
     ("rulebook.preflight", "POST"): lambda w: {"data": {"title": "Hi", "text": "Hello"}},

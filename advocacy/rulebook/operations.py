@@ -7,6 +7,7 @@ a check costs one small query plus the engine's own time.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
 from datetime import date
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 
 from advocacy import database as db
 from advocacy.accounts.models import User
-from advocacy.errors import Rejected
+from advocacy.errors import NotFound, Rejected
 from advocacy.guidelines import (
     MAX_TEXT_LENGTH,
     Finding,
@@ -121,6 +122,24 @@ def replace_rules(actor: User | None, source: str | bytes, *, via: str) -> Guide
     guidelines_replaced.send(row, actor=actor, via=via,
                              previous=previous.document.get("rules", []) if previous else [])
     return row
+
+
+def change_rule(actor: User, rule_id: str, action: str) -> GuidelineSet:
+    """Turn one rule on or off, or remove it: a new version of the whole set."""
+    row = current_set()
+    document = copy.deepcopy(row.document) if row is not None else {"version": 1, "rules": []}
+    rules: list[dict[str, Any]] = document.get("rules", [])
+    rule = next((r for r in rules if r.get("id") == rule_id), None)
+    if rule is None:
+        raise NotFound(_l("There is no rule “%(rule)s”.", rule=rule_id[:80]))
+    if action == "delete":
+        rules.remove(rule)
+    elif action in {"enable", "disable"}:
+        rule["enabled"] = action == "enable"
+    else:
+        raise Rejected("invalid_action", _l("Choose to turn the rule on or off, or remove it."),
+                       status=422)
+    return replace_rules(actor, json.dumps(document), via="admin")
 
 
 def export_rules() -> str:

@@ -77,6 +77,19 @@ def rules() -> BaseResponse | tuple[str, int]:
     return redirect(url_for("rulebook.rules"))
 
 
+@blueprint.route("/admin/guidelines/rules/<rule_id>", methods=["POST"])
+@requires(Role.ADMIN)
+def change_rule(rule_id: str) -> BaseResponse:
+    action = request.form.get("action", "")
+    operations.change_rule(current_user, rule_id, action)
+    messages = {"enable": _("The rule “%(rule)s” is on.", rule=rule_id),
+                "disable": _("The rule “%(rule)s” is off; it is kept but not checked.",
+                             rule=rule_id),
+                "delete": _("The rule “%(rule)s” is removed.", rule=rule_id)}
+    flash(messages[action], "success")
+    return redirect(url_for("rulebook.rules"))
+
+
 @blueprint.route("/admin/guidelines/export")
 @requires(Role.ADMIN)
 def export() -> Response:

@@ -122,3 +122,31 @@ def test_try_a_text_shows_the_findings(client: FlaskClient, signed_in: Callable[
     full = client.post("/admin/guidelines/try", data={"text": "Nothing to see.",
                                                       "network": "", "department": ""})
     assert full.status_code == 200 and "No findings" in full.get_data(as_text=True)
+
+
+def test_admin_turns_a_rule_off_and_on_and_removes_it(
+        app: Flask, client: FlaskClient, signed_in: Callable[..., Any],
+        rules_in_force: None) -> None:
+    signed_in(Role.ADMIN)
+    check = {"text": "De prijsverhoging.", "network": "", "department": ""}
+    fetch = {"X-Requested-With": "fetch"}
+    assert client.post("/admin/guidelines/rules/no-prices",
+                       data={"action": "disable"}).status_code == 302
+    page = client.get("/admin/guidelines").get_data(as_text=True)
+    assert "Turn on" in page
+    assert "Prices are for Sales." not in client.post(
+        "/admin/guidelines/try", data=check, headers=fetch).get_data(as_text=True)
+    assert client.post("/admin/guidelines/rules/no-prices",
+                       data={"action": "enable"}).status_code == 302
+    assert "Prices are for Sales." in client.post(
+        "/admin/guidelines/try", data=check, headers=fetch).get_data(as_text=True)
+    assert client.post("/admin/guidelines/rules/no-prices",
+                       data={"action": "delete"}).status_code == 302
+    with app.app_context():
+        current = current_set()
+        assert current is not None
+        assert [r["id"] for r in current.document["rules"]] == ["personal-data"]
+    assert client.post("/admin/guidelines/rules/no-prices",
+                       data={"action": "delete"}).status_code == 404
+    assert client.post("/admin/guidelines/rules/personal-data",
+                       data={"action": "explode"}).status_code == 422
