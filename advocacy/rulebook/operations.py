@@ -127,8 +127,9 @@ def replace_rules(actor: User | None, source: str | bytes, *, via: str) -> Guide
 def change_rule(actor: User, rule_id: str, action: str) -> GuidelineSet:
     """Turn one rule on or off, or remove it: a new version of the whole set."""
     row = current_set()
-    document = copy.deepcopy(row.document) if row is not None else {"version": 1, "rules": []}
-    rules: list[dict[str, Any]] = document.get("rules", [])
+    document: dict[str, Any] = (copy.deepcopy(row.document) if row is not None
+                                else {"version": 1, "rules": []})
+    rules: list[dict[str, Any]] = document.setdefault("rules", [])
     rule = next((r for r in rules if r.get("id") == rule_id), None)
     if rule is None:
         raise NotFound(_l("There is no rule “%(rule)s”.", rule=rule_id[:80]))
