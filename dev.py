@@ -72,6 +72,9 @@ def serve(args: argparse.Namespace) -> None:
             print("Create your first admin with:"
                   " .venv/bin/advocacy users create EMAIL --role admin")
     print(f"\nThe hub runs at http://{args.host}:{args.port}/  (Ctrl+C stops it)\n", flush=True)
+    # Background work (e.g. archiving expired stories) runs beside the web server; Ctrl+C
+    # reaches both, as they share the terminal's process group.
+    subprocess.Popen([str(BIN / "advocacy"), "worker", "--workers", "1"], env=env)
     os.execve(str(BIN / "advocacy"),  # noqa: S606  (our own console script, fixed arguments)
               [str(BIN / "advocacy"), "run", "--host", args.host, "--port", str(args.port)], env)
 

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from advocacy import config as config_module
 from advocacy import database as db
-from advocacy import i18n, security
+from advocacy import i18n, queue, security
 from advocacy.errors import Conflict, register_error_handlers, rejected_response
 from advocacy.extensions import babel, csrf, limiter, login_manager
 from advocacy.text import IdConverter
@@ -122,6 +122,7 @@ def register_extensions(app: Flask) -> None:
     # would sign a frontline employee out at every change of address.
     login_manager.session_protection = "basic"
     init_storage(app)
+    queue.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     app.after_request(_commit_unit_of_work)

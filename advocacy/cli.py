@@ -193,13 +193,29 @@ def stories_group() -> None:
 def stories_archive_expired() -> None:
     """Archive approved stories whose expiry has passed.
 
-    Pages hide expired stories already; run this hourly to move them to Archived.
+    Pages hide expired stories already; `advocacy worker` runs this every ten minutes.
     """
     from advocacy.curation.operations import archive_expired
 
     count = archive_expired()
     db.commit()
     click.echo(f"Archived {count} expired stor{'y' if count == 1 else 'ies'}.")
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+@click.option("--periodic/--no-periodic", default=True, show_default=True,
+              help="Also schedule the periodic jobs (one scheduling worker is enough).")
+@with_appcontext
+def worker_command(workers: int, periodic: bool) -> None:
+    """Run background work and periodic jobs from the queue (ADVOCACY_QUEUE_URL)."""
+    from flask import current_app
+
+    from advocacy.queue import queue_of
+
+    queue = queue_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"Worker with {workers} thread(s); tasks: {', '.join(sorted(queue.tasks))}")
+    queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
 
 
 @click.command("compile-translations")
@@ -214,7 +230,7 @@ def compile_translations() -> None:
 def register(app: Flask) -> None:
     """Attach the hub's command groups to ``app.cli``."""
     for group in (db_group, users_group, topics_group, guidelines_group, stories_group,
-                  demo_command, compile_translations):
+                  demo_command, worker_command, compile_translations):
         app.cli.add_command(group)
 
 

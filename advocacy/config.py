@@ -54,6 +54,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_STORAGE_URL", str, "memory://",
             "Where rate-limit counters live: `memory://`, or `redis://host:port/db` "
             "when scaled out."),
+    Setting("QUEUE_URL", str, None,
+            "Task queue storage: unset for SQLite at instance/queue.sqlite3, "
+            "`sqlite:///path`, or `redis://host:port/db` when scaled out."),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute;50 per hour",
             "Sign-in attempts allowed per client address and account (form and token API)."),
     Setting("LOGIN_ADDRESS_RATE_LIMIT", str, "30 per minute;300 per hour",

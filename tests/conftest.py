@@ -53,7 +53,8 @@ def backend_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     root = tmp_path_factory.mktemp("backend")
     if BACKEND == "embedded":
         yield {"DATABASE_URL": f"sqlite:///{root / 'test.db'}", "STORAGE": "local",
-               "UPLOADS_DIR": str(root / "uploads")}
+               "UPLOADS_DIR": str(root / "uploads"),
+               "QUEUE_URL": f"sqlite:///{root / 'queue.sqlite3'}"}
         return
     with contextlib.ExitStack() as stack:
         try:
@@ -67,6 +68,7 @@ def backend_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
             "STORAGE": "s3", "S3_ENDPOINT_URL": s3.endpoint_url, "S3_BUCKET": s3.bucket,
             "S3_REGION": s3.region, "S3_ACCESS_KEY_ID": s3.access_key,
             "S3_SECRET_ACCESS_KEY": s3.secret_key, "RATELIMIT_STORAGE_URL": redis.url,
+            "QUEUE_URL": redis.url,
         }
 
 
