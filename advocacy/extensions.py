@@ -53,3 +53,22 @@ _per_address = limiter.shared_limit(
 def login_limited(view: F) -> F:
     """Apply both sign-in limits to ``view``."""
     return cast(F, _per_address(_per_account(view)))
+
+
+def account_key() -> str:
+    """Limits on what a signed-in person writes count per account (any device, any address)."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"address:{get_remote_address()}"
+
+
+#: Messages in a story's thread: plenty for a conversation, not enough to flood curators.
+comment_limited = limiter.shared_limit(
+    lambda: str(current_app.config["COMMENT_RATE_LIMIT"]), scope="comments",
+    key_func=account_key, methods=["POST"])
+#: The live guideline check runs while someone types (debounced); this only stops abuse.
+check_limited = limiter.shared_limit(
+    lambda: str(current_app.config["CHECK_RATE_LIMIT"]), scope="guideline-checks",
+    key_func=account_key, methods=["POST"])

@@ -114,8 +114,16 @@
       target.setAttribute("aria-busy", "true");
       fetch(url, { method: "POST", body: data, credentials: "same-origin",
                    headers: { "X-Requested-With": "fetch" }, signal: pending.signal })
-        .then(function (response) { return response.text(); })
+        .then(function (response) {
+          // Findings (200) or a size error (413/422) come as a fragment; anything else
+          // (an expired form, a signed-out session) leaves the panel as it was.
+          if (!response.ok && response.status !== 413 && response.status !== 422) {
+            throw new Error("check failed: " + response.status);
+          }
+          return response.text();
+        })
         .then(function (html) {
+          if (html.indexOf("data-findings") === -1) { throw new Error("not a findings panel"); }
           target.innerHTML = html;
           target.removeAttribute("aria-busy");
           if (after) { after(target); }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -23,18 +23,20 @@ from advocacy.api.serializers import (
 from advocacy.api.views import _list, _string, _string_list, json_body
 from advocacy.curation import operations as curation
 from advocacy.errors import NotFound, Rejected
+from advocacy.extensions import check_limited, comment_limited
 from advocacy.notifications import operations as notifications
 from advocacy.paging import parse_page
 from advocacy.rulebook import operations as rulebook
 from advocacy.security import requires
 from advocacy.stories import operations as stories
-from advocacy.text import parse_id
+from advocacy.text import parse_id, require_storable
 
 NETWORKS = frozenset(curation.CAPTION_LIMITS)
 
 
 @blueprint.route("/guidelines/check", methods=["POST"])
 @requires()
+@check_limited
 def check_guidelines() -> Response:
     body = json_body(allowed={"text", "topics", "network"})
     text = _string(body, "text", required=True) or ""
@@ -53,6 +55,10 @@ def check_guidelines() -> Response:
 @requires(Role.CURATOR)
 def review_queue() -> Response:
     topic = request.args.get("topic") or None
+    if topic is not None and topic not in {t.slug for t in stories.all_topics()}:
+        raise Rejected("unknown_topic", _l("Unknown topic: %(topics)s.",
+                                           topics=require_storable(topic[:40], "topic")),
+                       status=400, field="topic")
     raw_department = request.args.get("department") or ""
     department_id = parse_id(raw_department) if raw_department else None
     if raw_department and department_id is None:
@@ -82,18 +88,20 @@ def _moment(body: dict[str, Any], name: str) -> datetime | None:
     raw = _string(body, name)
     if not raw:
         return None
+    moment: datetime | None
     try:
         if len(raw) == 10:
-            midnight: datetime = to_utc(datetime.combine(date.fromisoformat(raw), time()))
-            return midnight
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
+            moment = to_utc(datetime.combine(date.fromisoformat(raw), time()))
+        else:
+            moment = datetime.fromisoformat(raw)
+            moment = moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None:
         raise Rejected("invalid_time", _l("“%(field)s” must be a date (2026-12-01) or a time "
                                           "with its offset (2026-12-01T09:00:00+01:00).",
                                           field=name), status=422, field=name)
-    return moment
+    return moment.replace(tzinfo=UTC)
 
 
 @blueprint.route("/stories/<id:story_id>/review", methods=["POST"])
@@ -135,6 +143,7 @@ def thread(story_id: int) -> Response:
 
 @blueprint.route("/stories/<id:story_id>/comments", methods=["POST"])
 @requires()
+@comment_limited
 def add_comment(story_id: int) -> tuple[Response, int]:
     story = _thread_story(story_id)
     body = json_body(allowed={"body"})

@@ -1,5 +1,5 @@
-"""Audit events. Rows are only ever added: the ORM refuses updates and deletes, and the
-database refuses updates (see migration 0002)."""
+"""Audit events. Rows are only ever added: the ORM and the database (triggers of migration
+0002) both refuse updates and deletes."""
 
 from __future__ import annotations
 

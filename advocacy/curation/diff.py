@@ -9,6 +9,8 @@ from typing import Literal
 
 Op = Literal["equal", "insert", "delete"]
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+#: Above this many token pairs a word diff is not worth its time: the text was rewritten.
+MAX_PAIRS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,14 @@ class TextDiff:
 def diff_words(old: str, new: str) -> TextDiff:
     """What was removed from ``old`` and added in ``new``, word by word."""
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    if old == new:
+        return TextDiff((Piece("equal", old),) if old else ())
+    if len(a) * len(b) > MAX_PAIRS:
+        return TextDiff(tuple(p for p in (Piece("delete", old), Piece("insert", new)) if p.text))
     pieces: list[Piece] = []
-    matcher = SequenceMatcher(a=a, b=b, autojunk=False)
+    # autojunk: very frequent tokens (spaces, "the") do not anchor matches, which keeps
+    # repetitive texts from the matcher's cubic worst case.
+    matcher = SequenceMatcher(a=a, b=b, autojunk=True)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             pieces.append(Piece("equal", "".join(a[i1:i2])))

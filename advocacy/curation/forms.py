@@ -13,10 +13,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
 
 from advocacy.curation.models import VERDICT_LABELS
 from advocacy.stories.forms import CheckboxList
 
+#: What datetime-local inputs send (with or without seconds).
+TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 NETWORK_NAMES = {"linkedin": "LinkedIn", "x": "X", "mastodon": "Mastodon",
                  "bluesky": "Bluesky", "facebook": "Facebook"}
 
@@ -27,14 +30,15 @@ class DecisionForm(FlaskForm):
     comment = TextAreaField(_l("Comment for the author"))
     topics = CheckboxList(_l("Topics"), choices=[])
     embargo_until = DateTimeLocalField(_l("Not visible before (optional)"),
-                                       format="%Y-%m-%dT%H:%M")
-    expires_at = DateTimeLocalField(_l("Archive after (optional)"), format="%Y-%m-%dT%H:%M")
+                                       format=TIME_FORMATS, validators=[Optional()])
+    expires_at = DateTimeLocalField(_l("Archive after (optional)"), format=TIME_FORMATS,
+                                    validators=[Optional()])
     caption_linkedin = TextAreaField(_l("Suggested caption for LinkedIn"))
     caption_x = TextAreaField(_l("Suggested caption for X"))
     caption_mastodon = TextAreaField(_l("Suggested caption for Mastodon"))
     caption_bluesky = TextAreaField(_l("Suggested caption for Bluesky"))
     caption_facebook = TextAreaField(_l("Suggested caption for Facebook"))
-    version = IntegerField(widget=HiddenField.widget)
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
 
     def captions(self) -> dict[str, str]:
         return {network: getattr(self, f"caption_{network}").data or ""
@@ -44,7 +48,7 @@ class DecisionForm(FlaskForm):
 class EditForm(FlaskForm):
     title = StringField(_l("Title"))
     body = TextAreaField(_l("Text"))
-    version = IntegerField(widget=HiddenField.widget)
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
 
 
 class CommentForm(FlaskForm):

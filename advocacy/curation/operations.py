@@ -182,9 +182,20 @@ def _captions(curator: User, story: Story, raw: Mapping[str, Any] | None,
     return captions
 
 
+#: How far ahead a curator may plan an embargo or an expiry.
+PLANNING_HORIZON = timedelta(days=5 * 366)
+
+
 def _window(embargo: datetime | None, expiry: datetime | None,
             errors: dict[str, list[Message]]) -> None:
     now = utcnow()
+    for field, moment in (("embargo_until", embargo), ("expires_at", expiry)):
+        if moment is not None and not (
+                now - PLANNING_HORIZON < as_utc(moment) < now + PLANNING_HORIZON):
+            errors.setdefault(field, []).append(
+                _l("Choose a time within five years from now."))
+    if errors:
+        return
     if expiry is not None and as_utc(expiry) <= now:
         errors.setdefault("expires_at", []).append(_l("The expiry must lie in the future."))
     if embargo is not None and expiry is not None and as_utc(expiry) <= as_utc(embargo):
@@ -307,10 +318,19 @@ def edit_lightly(curator: User, story: Story, *, title: str, body: str,
 # -- the thread -----------------------------------------------------------------------------------
 
 
+def can_comment(user: Any, story: Story) -> bool:
+    """Writing needs a story the curators can see: a withdrawn story has no audience."""
+    return can_take_part(user, story) and StoryStatus(story.status) not in PRIVATE
+
+
 def add_comment(user: User, story: Story, body: str | None) -> Comment:
     """One message in the story's thread, from its author or a curator."""
     if not can_take_part(user, story):
         raise NotFound()
+    if not can_comment(user, story):
+        raise Conflict("not_in_conversation", _l("The comms team cannot see a withdrawn "
+                                                 "story. Submit it again to continue the "
+                                                 "conversation."), status=str(story.status))
     text = require_storable(body or "", "body").strip()
     if not text:
         raise Rejected("empty_comment", _l("Write a message first."), status=422, field="body")

@@ -26,6 +26,7 @@ from advocacy.curation.diff import compare
 from advocacy.curation.forms import NETWORK_NAMES, CommentForm, DecisionForm, EditForm
 from advocacy.curation.models import VERDICT_DONE, Verdict
 from advocacy.errors import NotFound, Rejected
+from advocacy.extensions import comment_limited
 from advocacy.forms import show_errors
 from advocacy.paging import parse_page
 from advocacy.rulebook import operations as rulebook
@@ -88,7 +89,8 @@ def _desk(story: Story, *, decision: DecisionForm | None = None,
     return render_template(
         "curation/desk.html", story=story, status_code=status,
         decision=decision or _decision_form(story), edit=edit or _edit_form(story),
-        comment=CommentForm(), findings=rulebook.check_story(story, acting=current_user),
+        comment=CommentForm(), can_comment=operations.can_comment(current_user, story),
+        findings=rulebook.check_story(story, acting=current_user),
         thread=operations.thread_of(story), revisions=operations.revisions_of(story),
         others=operations.reviewers([story.id], besides=current_user).get(story.id, []),
     ), status
@@ -103,9 +105,26 @@ def desk(story_id: int) -> tuple[str, int]:
     return _desk(story)
 
 
-def _when(value: datetime | None) -> datetime | None:
+def _when(form: DecisionForm, name: str) -> datetime | None:
     """A time typed in the hub's time zone, as UTC."""
-    return to_utc(value) if value is not None else None
+    field = getattr(form, name)
+    if field.data is None:
+        return None
+    try:
+        moment: datetime = to_utc(field.data)
+    except OverflowError:
+        raise Rejected("invalid_time", _("Choose a time within five years from now."),
+                       field=name) from None
+    return moment
+
+
+def _invalid_fields(form: DecisionForm | EditForm, *names: str) -> None:
+    """Dates and versions the browser sent that do not parse are errors, not blanks."""
+    if not form.validate():
+        fields = {name: list(form.errors[name]) for name in names if form.errors.get(name)}
+        if fields:
+            first = next(iter(fields.values()))[0]
+            raise Rejected("invalid_form", first, fields=fields)
 
 
 @blueprint.route("/review/<id:story_id>/decide", methods=["POST"])
@@ -114,13 +133,12 @@ def decide(story_id: int) -> Response | tuple[str, int]:
     story = operations.story_for_review(current_user, story_id)
     form = _decision_form(story)
     try:
-        form.validate()  # parses the dates; the operation decides what is acceptable
+        _invalid_fields(form, "embargo_until", "expires_at", "version")
         verdict = operations.parse_verdict(form.decision.data)
         operations.decide(
             current_user, story, verdict, comment=form.comment.data,
             version=form.version.data, captions=form.captions(), topics=form.topics.data or [],
-            embargo_until=_when(form.embargo_until.data),
-            expires_at=_when(form.expires_at.data))
+            embargo_until=_when(form, "embargo_until"), expires_at=_when(form, "expires_at"))
     except Rejected as exc:
         show_errors(form, exc)
         return _desk(story, decision=form, status=exc.status)
@@ -134,6 +152,7 @@ def edit(story_id: int) -> Response | tuple[str, int]:
     story = operations.story_for_review(current_user, story_id)
     form = _edit_form(story)
     try:
+        _invalid_fields(form, "version")
         operations.edit_lightly(current_user, story, title=form.title.data or "",
                                 body=form.body.data or "", version=form.version.data)
     except Rejected as exc:
@@ -145,6 +164,7 @@ def edit(story_id: int) -> Response | tuple[str, int]:
 
 @blueprint.route("/stories/<id:story_id>/comments", methods=["POST"])
 @requires()
+@comment_limited
 def comment(story_id: int) -> Response | tuple[str, int]:
     story = stories.story_for(current_user, story_id)
     form = CommentForm()
@@ -156,7 +176,7 @@ def comment(story_id: int) -> Response | tuple[str, int]:
     except Rejected as exc:
         if exc.status == 404:
             raise
-        flash(str(exc.message), "error")
+        flash(str(exc.message), "error")  # the thread shows the message; nothing is kept
         return redirect(back + "#thread")
     return redirect(back + "#thread")
 

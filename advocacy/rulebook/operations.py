@@ -39,7 +39,7 @@ from advocacy.text import require_storable
 
 EXPLANATION_MAX = 2000
 #: A rule file larger than this is not a rule file (the admin page and the CLI both refuse).
-RULE_FILE_MAX_BYTES = 2 * 1024 * 1024
+RULE_FILE_MAX_BYTES = 512 * 1024  # also below the 1 MB body limit, so this message is seen
 #: (set id, created at) -> compiled rules; the time tells a reused id apart.
 _COMPILED: dict[tuple[Any, ...], RuleSet] = {}
 
@@ -88,8 +88,8 @@ def problem_text(problem: RuleProblem) -> str:
 def parse_rules(source: str | bytes) -> RuleSet:
     """A rule file, checked as a whole; every problem is reported at once with its line."""
     if len(source) > RULE_FILE_MAX_BYTES:
-        raise Rejected("rules_too_large", _l("A rule file may be at most %(mb)d MB.",
-                                             mb=RULE_FILE_MAX_BYTES // (1024 * 1024)),
+        raise Rejected("rules_too_large", _l("A rule file may be at most %(kb)d KB.",
+                                             kb=RULE_FILE_MAX_BYTES // 1024),
                        status=413, field="rules")
     try:
         return RuleSet.parse(source)

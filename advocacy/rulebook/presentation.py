@@ -10,18 +10,27 @@ from markupsafe import Markup, escape
 from advocacy.guidelines import Finding, Severity
 
 _RANK = {Severity.BLOCK: 0, Severity.WARN: 1, Severity.INFO: 2}
+_BY_RANK = {rank: severity for severity, rank in _RANK.items()}
 EXCERPT_CONTEXT = 40
 
 
 def _marked(text: str, spans: Sequence[tuple[int, int, Severity]]) -> Markup:
     """``text`` escaped, with each span wrapped in a <mark> of its most severe finding."""
-    cuts = sorted({0, len(text), *(p for s, e, _ in spans for p in (s, e))})
+    # One sweep over the span boundaries, counting the open spans of each severity.
+    events: dict[int, list[int]] = {}
+    for start, end, severity in spans:
+        events.setdefault(start, [0, 0, 0])[_RANK[severity]] += 1
+        events.setdefault(end, [0, 0, 0])[_RANK[severity]] -= 1
+    cuts = sorted({0, len(text), *events})
+    open_spans = [0, 0, 0]
     out: list[str] = []
     for start, end in zip(cuts, cuts[1:], strict=False):
+        open_spans = [now + change for now, change in zip(open_spans, events.get(start, [0, 0, 0]),
+                                                          strict=True)]
         piece = escape(text[start:end])
-        covering = [sev for s, e, sev in spans if s <= start and end <= e]
-        if covering:
-            severity = min(covering, key=_RANK.__getitem__)
+        rank = next((r for r, count in enumerate(open_spans) if count > 0), None)
+        if rank is not None:
+            severity = _BY_RANK[rank]
             out.append(f'<mark class="finding finding-{severity}">{piece}</mark>')
         else:
             out.append(str(piece))

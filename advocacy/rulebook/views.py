@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from advocacy.accounts import operations as accounts
 from advocacy.accounts.models import Role
 from advocacy.errors import Rejected
+from advocacy.extensions import check_limited
 from advocacy.forms import show_errors
 from advocacy.guidelines import Finding
 from advocacy.rulebook import operations
@@ -103,6 +104,7 @@ def _fragment_wanted() -> bool:
 
 @blueprint.route("/admin/guidelines/try", methods=["POST"])
 @requires(Role.ADMIN)
+@check_limited
 def try_text() -> str | tuple[str, int]:
     trial = _try_form()
     text = trial.text.data or ""
@@ -113,7 +115,7 @@ def try_text() -> str | tuple[str, int]:
     except Rejected as exc:
         show_errors(trial, exc, fallback="text")
         if _fragment_wanted():
-            return render_template("rulebook/_error.html", message=exc.message), exc.status
+            return render_template("rulebook/_error.html", message=str(exc.message)), exc.status
         return _page(trial=trial, status=exc.status)
     if _fragment_wanted():
         return render_template("rulebook/_findings.html", findings=findings,
@@ -123,6 +125,7 @@ def try_text() -> str | tuple[str, int]:
 
 @blueprint.route("/guidelines/preflight", methods=["POST"])
 @requires()
+@check_limited
 def preflight() -> str | tuple[str, int]:
     """The author's findings while writing (the story page checks the saved story)."""
     trial = _try_form()
@@ -131,6 +134,6 @@ def preflight() -> str | tuple[str, int]:
         findings = operations.check_fields(current_user, texts,
                                            topics=trial.topics.data or [])
     except Rejected as exc:
-        return render_template("rulebook/_error.html", message=exc.message), exc.status
+        return render_template("rulebook/_error.html", message=str(exc.message)), exc.status
     return render_template("rulebook/_findings.html", findings=findings, texts=texts,
                            show_text=False)

@@ -120,6 +120,7 @@ def detail(story_id: int) -> str:
     context: dict[str, object] = {}
     if curation.can_take_part(current_user, story):
         context = {"thread": curation.thread_of(story), "comment": CommentForm(),
+                   "can_comment": curation.can_comment(current_user, story),
                    "edits": curation.curator_edits(story)}
     if story.author_id == current_user.id:
         context["findings"] = rulebook.check_story(story)
