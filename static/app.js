@@ -154,6 +154,17 @@
     });
   });
 
+  // The review desk tells the queue, every minute, that this curator is still looking.
+  document.querySelectorAll("[data-presence]").forEach(function (desk) {
+    setInterval(function () {
+      if (document.hidden) { return; }
+      var data = new FormData();
+      data.append("csrf_token", desk.getAttribute("data-csrf"));
+      fetch(desk.getAttribute("data-presence"), { method: "POST", body: data,
+                                                   credentials: "same-origin" });
+    }, 60000);
+  });
+
   document.querySelectorAll("[data-live-check]").forEach(function (form) {
     var target = form.parentElement.querySelector("[data-live-result]");
     liveCheck(form, target, form.getAttribute("action").split("#")[0], function (data) {

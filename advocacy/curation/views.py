@@ -19,6 +19,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from advocacy import database as db
 from advocacy.accounts import operations as accounts
 from advocacy.accounts.models import Role
 from advocacy.curation import operations
@@ -105,6 +106,16 @@ def desk(story_id: int) -> tuple[str, int]:
     return _desk(story)
 
 
+@blueprint.route("/review/<id:story_id>/presence", methods=["POST"])
+@requires(Role.CURATOR)
+def presence(story_id: int) -> tuple[str, int]:
+    """The open desk page says, every minute, that its curator is still looking."""
+    story = operations.story_for_review(current_user, story_id)
+    if story.status == StoryStatus.SUBMITTED:
+        operations.mark_reviewing(current_user, story)
+    return "", 204
+
+
 def _when(form: DecisionForm, name: str) -> datetime | None:
     """A time typed in the hub's time zone, as UTC."""
     field = getattr(form, name)
@@ -140,6 +151,7 @@ def decide(story_id: int) -> Response | tuple[str, int]:
             version=form.version.data, captions=form.captions(), topics=form.topics.data or [],
             embargo_until=_when(form, "embargo_until"), expires_at=_when(form, "expires_at"))
     except Rejected as exc:
+        db.rollback()  # the desk shows the story as stored, the form as typed
         show_errors(form, exc)
         return _desk(story, decision=form, status=exc.status)
     flash(_("Decision saved: you %(done)s.", done=VERDICT_DONE[verdict]), "success")
@@ -156,6 +168,7 @@ def edit(story_id: int) -> Response | tuple[str, int]:
         operations.edit_lightly(current_user, story, title=form.title.data or "",
                                 body=form.body.data or "", version=form.version.data)
     except Rejected as exc:
+        db.rollback()
         show_errors(form, exc)
         return _desk(story, edit=form, status=exc.status)
     flash(_("Your edit is saved and shown to the author."), "success")

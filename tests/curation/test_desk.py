@@ -46,6 +46,10 @@ def test_queue_is_oldest_first_with_age_filters_counts_and_who_is_looking(
     assert client.get(f"/review/{first['id']}").status_code == 200
     looking = client.get("/api/v1/review-queue", headers=curator.auth).json["items"][0]
     assert looking["reviewers"] == [{"id": other.user.id, "name": other.user.name}]
+    # While the page stays open, it says so every minute; the second story now has a looker.
+    assert client.post(f"/review/{second['id']}/presence").status_code == 204
+    looking = client.get("/api/v1/review-queue", headers=curator.auth).json["items"]
+    assert [len(item["reviewers"]) for item in looking] == [1, 1]
     page = client.get("/review").get_data(as_text=True)
     assert "First in" in page and "Second in" in page
     assert page.index("First in") < page.index("Second in")
