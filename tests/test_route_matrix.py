@@ -140,6 +140,7 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     ("api.check_guidelines", "POST"): who(anonymous=401, employee=200, curator=200, admin=200),
     ("api.review_queue", "GET"): who(anonymous=401, employee=403, curator=200, admin=200),
     ("api.review", "POST"): who(anonymous=401, employee=403, curator=200, admin=200),
+    ("api.curator_edit", "POST"): who(anonymous=401, employee=403, curator=200, admin=200),
     ("api.thread", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
     ("api.add_comment", "POST"): who(anonymous=401, employee=201, curator=201, admin=201),
     ("api.revisions", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
@@ -172,6 +173,7 @@ FOREIGN_DRAFT: dict[tuple[str, str], dict[str, Status]] = {
     ("curation.comment", "POST"): signed_in(employee=404, curator=404, admin=404),
     ("curation.revisions", "GET"): signed_in(employee=404, curator=404, admin=404),
     ("api.review", "POST"): signed_in(employee=403, curator=404, admin=404),
+    ("api.curator_edit", "POST"): signed_in(employee=403, curator=404, admin=404),
     ("api.thread", "GET"): signed_in(employee=404, curator=404, admin=404),
     ("api.add_comment", "POST"): signed_in(employee=404, curator=404, admin=404),
     ("api.revisions", "GET"): signed_in(employee=404, curator=404, admin=404),
@@ -199,6 +201,7 @@ FOREIGN_SUBMITTED: dict[tuple[str, str], dict[str, Status]] = {
     ("curation.comment", "POST"): signed_in(employee=404, curator=302, admin=302),
     ("curation.revisions", "GET"): signed_in(employee=404, curator=200, admin=200),
     ("api.review", "POST"): signed_in(employee=403, curator=200, admin=200),
+    ("api.curator_edit", "POST"): signed_in(employee=403, curator=200, admin=200),
     ("api.thread", "GET"): signed_in(employee=404, curator=200, admin=200),
     ("api.add_comment", "POST"): signed_in(employee=404, curator=201, admin=201),
     ("api.revisions", "GET"): signed_in(employee=404, curator=200, admin=200),
@@ -391,6 +394,7 @@ BUILDERS: dict[str, Builder] = {
     "/stories/<id:story_id>/comments": _story(needs_submitted=True),
     "/stories/<id:story_id>/revisions": _story(needs_submitted=True),
     "/api/v1/stories/<id:story_id>/review": _story(needs_submitted=True),
+    "/api/v1/stories/<id:story_id>/curator-edit": _story(needs_submitted=True),
     "/api/v1/stories/<id:story_id>/comments": _story(needs_submitted=True),
     "/api/v1/stories/<id:story_id>/revisions": _story(needs_submitted=True),
 }
@@ -444,6 +448,7 @@ REQUESTS: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("rulebook.preflight", "POST"): lambda w: {"data": {"title": "Hi", "text": "Hello"}},
     ("api.check_guidelines", "POST"): lambda w: {"json": {"text": "Hello"}},
     ("api.review", "POST"): lambda w: {"json": SEND_BACK},
+    ("api.curator_edit", "POST"): lambda w: {"json": {"body": "Edited lightly by a curator."}},
     ("api.add_comment", "POST"): lambda w: {"json": {"body": "Who took the photo?"}},
 }
 

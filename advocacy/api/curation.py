@@ -126,6 +126,20 @@ def review(story_id: int) -> Response:
     return jsonify(story_json(story))
 
 
+@blueprint.route("/stories/<id:story_id>/curator-edit", methods=["POST"])
+@requires(Role.CURATOR)
+def curator_edit(story_id: int) -> Response:
+    story = curation.story_for_review(current_user, story_id)
+    body = json_body(allowed={"title", "body", "version"})
+    version = body.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        raise Rejected("invalid_type", _l("“%(field)s” must be a whole number.",
+                                          field="version"), status=422, field="version")
+    curation.edit_lightly(current_user, story, title=_string(body, "title") or story.title,
+                          body=_string(body, "body") or story.body, version=version)
+    return jsonify(story_json(story))
+
+
 def _thread_story(story_id: int) -> Any:
     story = stories.story_for(current_user, story_id)
     if not curation.can_take_part(current_user, story):

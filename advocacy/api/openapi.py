@@ -293,6 +293,17 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
                                    "description": "A date or a time with its offset"},
                     "version": {"type": "integer"}}}}}},
             "responses": {"200": story, **_errors(400, 401, 403, 404, 409, 415, 422)}}},
+        "/stories/{story_id}/curator-edit": {"parameters": [STORY_ID], "post": {
+            "summary": "A curator's light edit of a story under review",
+            "description": "Kept as a credited revision and shown to the author as a diff. "
+                           "Fields not sent stay as they are; 422 `no_changes` when nothing "
+                           "changes; 409 `stale` when `version` is not the story's.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": False, "properties": {
+                    "title": {"type": "string", "minLength": 1, "maxLength": 150},
+                    "body": {"type": "string", "minLength": 1, "maxLength": 10000},
+                    "version": {"type": "integer"}}}}}},
+            "responses": {"200": story, **_errors(400, 401, 403, 404, 409, 415, 422)}}},
         "/stories/{story_id}/comments": {
             "parameters": [STORY_ID],
             "get": {"summary": "The thread: comments and decisions (author and curators)",

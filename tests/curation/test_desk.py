@@ -167,3 +167,24 @@ def test_admin_sees_the_audit_log(client: FlaskClient, person: Callable[..., Per
     signed_in(Role.ADMIN)
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "submitted a story" in page and f"#{story['id']}" in page
+
+
+def test_curators_edit_lightly_through_the_api(
+        client: FlaskClient, person: Callable[..., Person],
+        submitted: Callable[..., dict[str, Any]]) -> None:
+    author, curator = person(), person(Role.CURATOR)
+    story = submitted(author, body="We recieved 40 visitors.")
+    url = f"/api/v1/stories/{story['id']}/curator-edit"
+    edited = client.post(url, json={"body": "We received 40 visitors.",
+                                    "version": story["version"]}, headers=curator.auth)
+    assert edited.status_code == 200, edited.json
+    assert edited.json["body"] == "We received 40 visitors."
+    assert edited.json["title"] == story["title"]
+    stale = client.post(url, json={"body": "Other", "version": story["version"]},
+                        headers=curator.auth)
+    assert stale.status_code == 409
+    same = client.post(url, json={"body": "We received 40 visitors."}, headers=curator.auth)
+    assert same.status_code == 422 and same.json["error"]["code"] == "no_changes"
+    revisions = client.get(f"/api/v1/stories/{story['id']}/revisions", headers=author.auth)
+    assert [(r["kind"], r["by"]["id"]) for r in revisions.json["items"]] == [
+        ("submission", author.user.id), ("curator_edit", curator.user.id)]
