@@ -16,6 +16,7 @@ from advocacy.extensions import check_limited
 from advocacy.forms import show_errors
 from advocacy.guidelines import Finding
 from advocacy.rulebook import operations
+from advocacy.rulebook.examples import examples
 from advocacy.rulebook.forms import RulesForm, TryForm
 from advocacy.rulebook.presentation import excerpts, highlight
 from advocacy.security import requires
@@ -53,7 +54,8 @@ def _page(form: RulesForm | None = None, trial: TryForm | None = None,
         form.rules.data = operations.rules_document_text()
     return render_template("rulebook/rules.html", form=form, trial=trial or _try_form(),
                            findings=findings, current=operations.current_set(),
-                           rules=operations.current_rules().rules), status
+                           rules=operations.current_rules().rules,
+                           examples=examples()), status
 
 
 @blueprint.route("/admin/guidelines", methods=["GET", "POST"])

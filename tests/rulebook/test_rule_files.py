@@ -150,3 +150,12 @@ def test_admin_turns_a_rule_off_and_on_and_removes_it(
                        data={"action": "delete"}).status_code == 404
     assert client.post("/admin/guidelines/rules/personal-data",
                        data={"action": "explode"}).status_code == 422
+
+
+def test_every_example_on_the_rules_page_is_a_valid_rule_of_its_kind() -> None:
+    from advocacy.guidelines import KINDS, RuleSet
+    from advocacy.rulebook.examples import EXAMPLES
+
+    assert sorted(kind for kind, _, _ in EXAMPLES) == sorted(KINDS)
+    rules = RuleSet.from_rules([rule for _, _, rule in EXAMPLES])
+    assert [r.kind for r in rules.rules] == [kind for kind, _, _ in EXAMPLES]
