@@ -18,6 +18,9 @@ _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 class IdConverter(IntegerConverter):
     """``<id:story_id>``: an id the database can hold, so huge numbers are simply 404."""
 
+    #: ASCII digits only: "١" (Arabic one) must not name story 1.
+    regex = r"[0-9]+"
+
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         super().__init__(map, min=1, max=MAX_ID)
 

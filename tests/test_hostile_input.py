@@ -233,3 +233,11 @@ def test_simultaneous_edits_answer_200_or_409_never_500(
         statuses = list(pool.map(patch, range(24)))
     assert set(statuses) <= {200, 409}, statuses
     assert 200 in statuses
+
+
+def test_ids_in_other_scripts_name_nothing(client: FlaskClient,
+                                           make_user: Callable[..., User]) -> None:
+    """"١" is a digit to Python's int(), but no id of ours: 404, not story 1."""
+    login(client, make_user())
+    assert client.get("/stories/\u0661").status_code == 404
+    assert client.get("/stories/\uff11").status_code == 404

@@ -258,7 +258,7 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
             "responses": {"200": _json({"type": "object", "properties": {
                 "findings": {"type": "array", "items": _ref("Finding")},
                 "blocking": {"type": "boolean"}}}, "Findings"),
-                **_errors(400, 401, 413, 415, 422)}}},
+                **_errors(400, 401, 413, 415, 422, 429)}}},
         "/review-queue": {"get": {
             "summary": "Stories waiting for review, oldest first (curators)",
             "parameters": [
@@ -272,7 +272,7 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
                     "type": "object", "additionalProperties": {"type": "integer"},
                     "description": "Stories per state (drafts aside)"}}}]},
                 "Each item also has `age_seconds` and `reviewers` (who has it open)"),
-                **_errors(400, 401, 403)}}},
+                **_errors(400, 401, 403, 422)}}},
         "/stories/{story_id}/review": {"parameters": [STORY_ID], "post": {
             "summary": "Decide on a submitted story (curators)",
             "description": "Anything but approve needs a comment. 409 `stale` when "
@@ -316,8 +316,9 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
                          "schema": {"type": "object", "required": ["body"],
                                     "additionalProperties": False, "properties": {
                                         "body": {"type": "string", "maxLength": 4000}}}}}},
+                     "description": "409 `not_in_conversation` for a withdrawn story.",
                      "responses": {"201": _json(_ref("Comment"), "The comment"),
-                                   **_errors(400, 401, 404, 415, 422)}}},
+                                   **_errors(400, 401, 404, 409, 415, 422, 429)}}},
         "/stories/{story_id}/revisions": {"parameters": [STORY_ID], "get": {
             "summary": "Every submitted version and curator edit, oldest first",
             "responses": {"200": _json(_list_of("Revision"), "Revisions"),
