@@ -13,6 +13,13 @@ from werkzeug.wrappers import Response
 
 from advocacy.accounts.models import Role
 from advocacy.api import blueprint
+from advocacy.api.bodies import (
+    json_body,
+    list_response,
+    string_field,
+    string_list,
+    version_field,
+)
 from advocacy.api.serializers import (
     comment_json,
     decision_json,
@@ -20,9 +27,9 @@ from advocacy.api.serializers import (
     revision_json,
     story_json,
 )
-from advocacy.api.views import _list, _string, _string_list, json_body
 from advocacy.curation import operations as curation
-from advocacy.errors import NotFound, Rejected
+from advocacy.database import as_utc, utcnow
+from advocacy.errors import Rejected
 from advocacy.extensions import check_limited, comment_limited
 from advocacy.notifications import operations as notifications
 from advocacy.paging import parse_page
@@ -39,13 +46,13 @@ NETWORKS = frozenset(curation.CAPTION_LIMITS)
 @check_limited
 def check_guidelines() -> Response:
     body = json_body(allowed={"text", "topics", "network"})
-    text = _string(body, "text", required=True) or ""
-    network = _string(body, "network")
+    text = string_field(body, "text", required=True) or ""
+    network = string_field(body, "network")
     if network is not None and network not in NETWORKS:
         raise Rejected("unknown_network", _l("Unknown network: %(network)s.",
                                              network=network[:40]),
                        status=422, field="network", details={"networks": sorted(NETWORKS)})
-    findings = rulebook.check_text(current_user, text, topics=_string_list(body, "topics") or [],
+    findings = rulebook.check_text(current_user, text, topics=string_list(body, "topics") or [],
                                    network=network)
     return jsonify({"findings": rulebook.findings_json(findings),
                     "blocking": bool(rulebook.blocking(findings))})
@@ -74,18 +81,16 @@ def review_queue() -> Response:
               "reviewers": [{"id": u.id, "name": u.name} for u in looking.get(s.id, [])]}
              for s in page.items]
     counts = curation.state_counts(topic=topic, department_id=department_id)
-    return _list(items, **page.meta(), counts={str(k): v for k, v in counts.items()})
+    return list_response(items, **page.meta(), counts={str(k): v for k, v in counts.items()})
 
 
 def _age(moment: datetime | None) -> int | None:
-    from advocacy.database import as_utc, utcnow
-
     return int((utcnow() - as_utc(moment)).total_seconds()) if moment else None
 
 
 def _moment(body: dict[str, Any], name: str) -> datetime | None:
     """An ISO 8601 time with its offset, or a date (midnight in the hub's time zone)."""
-    raw = _string(body, name)
+    raw = string_field(body, name)
     if not raw:
         return None
     moment: datetime | None
@@ -114,14 +119,11 @@ def review(story_id: int) -> Response:
     if captions is not None and not isinstance(captions, dict):
         raise Rejected("invalid_type", _l("“%(field)s” must be an object of network: text.",
                                           field="captions"), status=422, field="captions")
-    version = body.get("version")
-    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        raise Rejected("invalid_type", _l("“%(field)s” must be a whole number.",
-                                          field="version"), status=422, field="version")
     curation.decide(
-        current_user, story, curation.parse_verdict(_string(body, "decision")),
-        comment=_string(body, "comment"), version=version, captions=captions,
-        topics=_string_list(body, "topics"), embargo_until=_moment(body, "embargo_until"),
+        current_user, story, curation.parse_verdict(string_field(body, "decision")),
+        comment=string_field(body, "comment"), version=version_field(body),
+        captions=captions,
+        topics=string_list(body, "topics"), embargo_until=_moment(body, "embargo_until"),
         expires_at=_moment(body, "expires_at"))
     return jsonify(story_json(story))
 
@@ -131,27 +133,17 @@ def review(story_id: int) -> Response:
 def curator_edit(story_id: int) -> Response:
     story = curation.story_for_review(current_user, story_id)
     body = json_body(allowed={"title", "body", "version"})
-    version = body.get("version")
-    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        raise Rejected("invalid_type", _l("“%(field)s” must be a whole number.",
-                                          field="version"), status=422, field="version")
-    curation.edit_lightly(current_user, story, title=_string(body, "title") or story.title,
-                          body=_string(body, "body") or story.body, version=version)
+    curation.edit_lightly(current_user, story, title=string_field(body, "title") or story.title,
+                          body=string_field(body, "body") or story.body,
+                          version=version_field(body))
     return jsonify(story_json(story))
-
-
-def _thread_story(story_id: int) -> Any:
-    story = stories.story_for(current_user, story_id)
-    if not curation.can_take_part(current_user, story):
-        raise NotFound()
-    return story
 
 
 @blueprint.route("/stories/<id:story_id>/comments", methods=["GET"])
 @requires()
 def thread(story_id: int) -> Response:
-    story = _thread_story(story_id)
-    return _list([comment_json(c) for c in curation.comments_of(story)],
+    story = curation.story_for_thread(current_user, story_id)
+    return list_response([comment_json(c) for c in curation.comments_of(story)],
                  decisions=[decision_json(d) for d in curation.decisions_of(story)])
 
 
@@ -159,17 +151,17 @@ def thread(story_id: int) -> Response:
 @requires()
 @comment_limited
 def add_comment(story_id: int) -> tuple[Response, int]:
-    story = _thread_story(story_id)
+    story = curation.story_for_thread(current_user, story_id)
     body = json_body(allowed={"body"})
-    comment = curation.add_comment(current_user, story, _string(body, "body", required=True))
+    comment = curation.add_comment(current_user, story, string_field(body, "body", required=True))
     return jsonify(comment_json(comment)), 201
 
 
 @blueprint.route("/stories/<id:story_id>/revisions")
 @requires()
 def revisions(story_id: int) -> Response:
-    story = _thread_story(story_id)
-    return _list([revision_json(r) for r in curation.revisions_of(story)])
+    story = curation.story_for_thread(current_user, story_id)
+    return list_response([revision_json(r) for r in curation.revisions_of(story)])
 
 
 @blueprint.route("/notifications")
@@ -177,5 +169,5 @@ def revisions(story_id: int) -> Response:
 def list_notifications() -> Response:
     page = notifications.notifications_of(current_user, parse_page(request.args.get("page")),
                                           current_app.config["STORIES_PER_PAGE"])
-    return _list([notification_json(n, notifications.wording(n)) for n in page.items],
+    return list_response([notification_json(n, notifications.wording(n)) for n in page.items],
                  **page.meta(), unread=notifications.unread_count(current_user))

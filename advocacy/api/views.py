@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
@@ -13,6 +12,14 @@ from werkzeug.datastructures import FileStorage
 
 from advocacy.accounts import operations as accounts
 from advocacy.api import blueprint
+from advocacy.api.bodies import (
+    bool_field,
+    json_body,
+    list_response,
+    string_field,
+    string_list,
+    version_field,
+)
 from advocacy.api.openapi import openapi_document
 from advocacy.api.serializers import story_json, token_json, topic_json, user_json
 from advocacy.errors import NotFound, Rejected
@@ -22,59 +29,6 @@ from advocacy.paging import parse_page
 from advocacy.security import public, requires
 from advocacy.stories import operations as stories
 from advocacy.stories.states import StoryStatus
-from advocacy.text import require_storable
-
-
-def json_body(*, allowed: set[str]) -> dict[str, Any]:
-    """The request's JSON object; unknown fields and wrong types are refused up front."""
-    if not request.is_json:
-        raise Rejected("unsupported_media_type", _l("Send JSON (Content-Type: application/json)."),
-                       status=415)
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # absurdly deep nesting is not JSON we take
-        body = None
-    if not isinstance(body, dict):
-        raise Rejected("invalid_json", _l("The body must be a JSON object."), status=400)
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise Rejected("unknown_fields", _l("Unknown fields: %(fields)s.",
-                                            fields=", ".join(unknown)[:200]),
-                       status=400, details={"unknown": unknown[:20]})
-    return body
-
-
-def _string(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise Rejected("missing_field", _l("“%(field)s” is required.", field=name),
-                           status=422, field=name)
-        return None
-    if not isinstance(value, str):
-        raise Rejected("invalid_type", _l("“%(field)s” must be a string.", field=name),
-                       status=422, field=name)
-    return require_storable(value, name)
-
-
-def _string_list(body: dict[str, Any], name: str) -> list[str] | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Rejected("invalid_type", _l("“%(field)s” must be a list of strings.", field=name),
-                       status=422, field=name)
-    return [require_storable(v, name) for v in value]
-
-
-def _bool_field(raw: str | None, name: str) -> bool:
-    value = (raw or "").strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"", "0", "false", "no", "off"}:
-        return False
-    raise Rejected("invalid_type", _l("“%(field)s” must be true or false.", field=name),
-                   status=422, field=name)
 
 
 def _photos() -> list[FileStorage]:
@@ -96,10 +50,6 @@ def _media_field() -> Iterator[None]:
         raise
 
 
-def _list(items: list[dict[str, Any]], **meta: Any) -> Response:
-    return jsonify({"items": items, **meta})
-
-
 @blueprint.route("/openapi.json")
 @public
 def openapi() -> Response:
@@ -111,20 +61,20 @@ def openapi() -> Response:
 @login_limited
 def create_token() -> tuple[Response, int]:
     body = json_body(allowed={"email", "password", "name"})
-    email = _string(body, "email", required=True) or ""
-    password = _string(body, "password", required=True) or ""
+    email = string_field(body, "email", required=True) or ""
+    password = string_field(body, "password", required=True) or ""
     user = accounts.authenticate(email, password)
     if user is None:
         raise Rejected("invalid_credentials",
                        _l("This e-mail address and password do not match."), status=401)
-    token, secret = accounts.issue_token(user, _string(body, "name") or "API")
+    token, secret = accounts.issue_token(user, string_field(body, "name") or "API")
     return jsonify({"token": secret, **token_json(token)}), 201
 
 
 @blueprint.route("/tokens", methods=["GET"])
 @requires()
 def list_tokens() -> Response:
-    return _list([token_json(t) for t in accounts.tokens_of(current_user)])
+    return list_response([token_json(t) for t in accounts.tokens_of(current_user)])
 
 
 @blueprint.route("/tokens/<id:token_id>", methods=["DELETE"])
@@ -143,7 +93,7 @@ def me() -> Response:
 @blueprint.route("/topics")
 @requires()
 def topics() -> Response:
-    return _list([topic_json(t) for t in stories.all_topics()])
+    return list_response([topic_json(t) for t in stories.all_topics()])
 
 
 @blueprint.route("/stories", methods=["GET"])
@@ -162,7 +112,7 @@ def list_stories() -> Response:
         parse_page(per_page, "per_page") if per_page else current_app.config["STORIES_PER_PAGE"],
         status,
     )
-    return _list([story_json(s) for s in page.items], **page.meta())
+    return list_response([story_json(s) for s in page.items], **page.meta())
 
 
 @blueprint.route("/stories", methods=["POST"])
@@ -180,7 +130,7 @@ def create_story() -> tuple[Response, int]:
             body=request.form.get("body", ""),
             topics=request.form.getlist("topics"),
             photos=_photos(),
-            consent=_bool_field(request.form.get("consent"), "consent"),
+            consent=bool_field(request.form.get("consent"), "consent"),
         )
     return jsonify(story_json(story)), 201
 
@@ -201,25 +151,13 @@ def update_story(story_id: int) -> Response:
     if consent is not None and not isinstance(consent, bool):
         raise Rejected("invalid_type", _l("“%(field)s” must be true or false.", field="consent"),
                        status=422, field="consent")
-    _check_version(story.version, body.get("version"))
+    stories.require_version(story, version_field(body))
     stories.update_story(
         current_user, story,
-        title=_string(body, "title"), body=_string(body, "body"),
-        topics=_string_list(body, "topics"), consent=consent,
+        title=string_field(body, "title"), body=string_field(body, "body"),
+        topics=string_list(body, "topics"), consent=consent,
     )
     return jsonify(story_json(story))
-
-
-def _check_version(current: int, expected: Any) -> None:
-    """Optional optimistic locking for clients: refuse to overwrite a newer version."""
-    if expected is None:
-        return
-    if not isinstance(expected, int) or isinstance(expected, bool):
-        raise Rejected("invalid_type", _l("“%(field)s” must be a whole number.", field="version"),
-                       status=422, field="version")
-    if expected != current:
-        raise Rejected("stale", _l("The story changed since you loaded it. Reload and try again."),
-                       status=409, details={"version": current})
 
 
 @blueprint.route("/stories/<id:story_id>/media", methods=["POST"])
@@ -233,7 +171,7 @@ def add_media(story_id: int) -> tuple[Response, int]:
     consent = request.form.get("consent")
     with _media_field():
         stories.update_story(current_user, story, photos=photos,
-                             consent=None if consent is None else _bool_field(consent, "consent"))
+                             consent=None if consent is None else bool_field(consent, "consent"))
     return jsonify(story_json(story)), 201
 
 
@@ -256,7 +194,7 @@ def submit_story(story_id: int) -> Response:
         raise NotFound()
     explanation = None
     if request.content_length or request.is_json:
-        explanation = _string(json_body(allowed={"explanation"}), "explanation")
+        explanation = string_field(json_body(allowed={"explanation"}), "explanation")
     return jsonify(story_json(stories.submit_story(current_user, story, explanation)))
 
 

@@ -53,6 +53,14 @@ def story_for_review(curator: User, story_id: int) -> Story:
     return story
 
 
+def story_for_thread(user: User, story_id: int) -> Story:
+    """The story if ``user`` takes part in its conversation (its author or a curator)."""
+    story = stories.story_for(user, story_id)
+    if not can_take_part(user, story):
+        raise NotFound()
+    return story
+
+
 def can_take_part(user: Any, story: Story) -> bool:
     """The author and the curators talk about a story once it was handed in."""
     if not getattr(user, "is_authenticated", False) or not story.can_view(user):
@@ -133,14 +141,6 @@ def parse_verdict(raw: str | None) -> Verdict:
                        status=422, field="decision") from None
 
 
-def require_version(story: Story, expected: int | None) -> None:
-    """Refuse to act on a story that changed since the curator loaded it."""
-    if expected is not None and expected != story.version:
-        raise Conflict("stale", _l("Someone else changed or decided this story since you "
-                                   "opened it. Reload to see what changed."),
-                       version=story.version, status=str(story.status))
-
-
 def _comment_text(raw: str | None, verdict: Verdict) -> str:
     text = require_storable(raw or "", "comment").strip()
     if not text and verdict != Verdict.APPROVE:
@@ -210,7 +210,7 @@ def decide(curator: User, story: Story, verdict: Verdict, *, comment: str | None
     """Approve, send back or reject a submitted story; only one curator's decision counts."""
     if not can_review(curator, story):
         raise NotFound()
-    require_version(story, version)
+    stories.require_version(story, version)
     next_status(story.status, verdict.action)  # 409 when someone else decided first
     if (verdict == Verdict.APPROVE and story.author_id == curator.id
             and not setting(SELF_APPROVAL)):
@@ -293,7 +293,7 @@ def edit_lightly(curator: User, story: Story, *, title: str, body: str,
     the author as a diff; the author's own text stays in the history."""
     if not can_review(curator, story):
         raise NotFound()
-    require_version(story, version)
+    stories.require_version(story, version)
     if StoryStatus(story.status) != StoryStatus.SUBMITTED:
         raise Conflict("not_in_review", _l("Only a story under review can be edited by a "
                                            "curator."), status=str(story.status))

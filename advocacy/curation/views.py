@@ -207,9 +207,7 @@ def _revision(revisions: list[StoryRevision], raw: str | None, default: int) -> 
 @blueprint.route("/stories/<id:story_id>/revisions")
 @requires()
 def revisions(story_id: int) -> str:
-    story = stories.story_for(current_user, story_id)
-    if not operations.can_take_part(current_user, story):
-        raise NotFound()
+    story = operations.story_for_thread(current_user, story_id)
     history = operations.revisions_of(story)
     newest = history[-1].number if history else 1
     old = _revision(history, request.args.get("a"), max(1, newest - 1))

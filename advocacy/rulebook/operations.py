@@ -17,7 +17,7 @@ from flask import g, has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from advocacy import database as db
 from advocacy.accounts.models import User
@@ -35,7 +35,7 @@ from advocacy.guidelines import (
 from advocacy.rulebook.models import GuidelineSet
 from advocacy.signals import guidelines_replaced
 from advocacy.stories.models import Story
-from advocacy.text import require_storable
+from advocacy.text import is_storable
 
 EXPLANATION_MAX = 2000
 #: A rule file larger than this is not a rule file (the admin page and the CLI both refuse).
@@ -45,8 +45,9 @@ _COMPILED: dict[tuple[Any, ...], RuleSet] = {}
 
 
 def current_set() -> GuidelineSet | None:
-    newest = db.session.scalar(select(func.max(GuidelineSet.id)))
-    return db.session.get(GuidelineSet, newest) if newest is not None else None
+    """The rule set in force: the newest."""
+    return db.session.scalars(
+        select(GuidelineSet).order_by(GuidelineSet.id.desc()).limit(1)).first()
 
 
 def current_rules() -> RuleSet:
@@ -218,24 +219,34 @@ def warnings(findings: Sequence[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == Severity.WARN]
 
 
+class NotCleared(Rejected):
+    """The guideline pre-flight stopped a submission (blocking findings, or warnings
+    without an explanation); the author fixes the text or explains, and tries again."""
+
+
 def require_clearance(findings: Sequence[Finding], explanation: str | None) -> str | None:
     """Refuse a story with blocking findings, or with warnings and no explanation; answer
     the explanation as it will be stored."""
     stopped = blocking(findings)
     if stopped:
-        raise Rejected("guidelines_block",
-                       _l("This cannot be submitted yet: %(n)d finding(s) of the brand "
-                          "guidelines must be fixed first.", n=len(stopped)),
-                       status=422, details={"findings": findings_json(findings)})
-    explanation = require_storable(explanation or "", "explanation").strip() or None
+        raise NotCleared(
+            "guidelines_block",
+            _l("This cannot be submitted yet: %(n)d finding(s) of the brand guidelines must "
+               "be fixed first.", n=len(stopped)),
+            status=422, details={"findings": findings_json(findings)})
+    explanation = (explanation or "").strip() or None
+    if explanation is not None and not is_storable(explanation):
+        raise NotCleared("invalid_characters",
+                         _l("This text contains characters that cannot be stored."),
+                         status=422, field="explanation")
     if explanation is not None and len(explanation) > EXPLANATION_MAX:
-        raise Rejected("invalid_explanation",
-                       _l("Keep the explanation to %(max)d characters.", max=EXPLANATION_MAX),
-                       status=422, field="explanation")
+        raise NotCleared("invalid_explanation",
+                         _l("Keep the explanation to %(max)d characters.", max=EXPLANATION_MAX),
+                         status=422, field="explanation")
     if warnings(findings) and explanation is None:
-        raise Rejected("explanation_required",
-                       _l("The brand guidelines warn about this story. Explain to the comms "
-                          "team why it should go out as it is, or change it."),
-                       status=422, field="explanation",
-                       details={"findings": findings_json(findings)})
+        raise NotCleared(
+            "explanation_required",
+            _l("The brand guidelines warn about this story. Explain to the comms team why it "
+               "should go out as it is, or change it."),
+            status=422, field="explanation", details={"findings": findings_json(findings)})
     return explanation

@@ -158,6 +158,15 @@ def update_story(actor: User, story: Story, *, title: str | None = None,
     return story
 
 
+def require_version(story: Story, expected: int | None) -> None:
+    """Optimistic locking for forms and clients: refuse to act on a story that changed
+    since it was loaded (409 ``stale``); ``None`` means the caller did not say."""
+    if expected is not None and expected != story.version:
+        raise Conflict("stale", _l("Someone else changed this story since you opened it. "
+                                   "Reload to see what changed."),
+                       version=story.version, status=str(story.status))
+
+
 def require_editable(actor: User, story: Story) -> None:
     """Only the author edits, and only in an editable state (409 otherwise)."""
     if story.author_id != actor.id:

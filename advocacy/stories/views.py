@@ -61,17 +61,11 @@ def _photos() -> list:  # type: ignore[type-arg]
     return request.files.getlist("photos") + request.files.getlist("camera")
 
 
-#: Submitting can stop at the guideline pre-flight; the author fixes the text and tries again.
-PREFLIGHT_CODES = frozenset({"guidelines_block", "explanation_required", "invalid_explanation"})
-
-
 def _after_save(story: Story, form: StoryForm) -> Response | str:
     if request.form.get("action") == "submit":
         try:
             operations.submit_story(current_user, story, form.explanation.data)
-        except Rejected as exc:
-            if exc.code not in PREFLIGHT_CODES:
-                raise
+        except rulebook.NotCleared as exc:
             # The draft is saved (so this is not an error page); it is not submitted yet.
             show_errors(form, exc, fallback="explanation")
             flash(_("Your draft is saved, but not submitted yet."), "info")
@@ -156,9 +150,7 @@ def submit(story_id: int) -> Response:
     story = operations.story_for(current_user, story_id)
     try:
         operations.submit_story(current_user, story)
-    except Rejected as exc:
-        if exc.code not in PREFLIGHT_CODES:
-            raise
+    except rulebook.NotCleared as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("stories.edit", story_id=story.id))
     flash(_("Your story is submitted. The comms team will look at it."), "success")
