@@ -360,18 +360,18 @@ def revisions_of(story: Story) -> list[StoryRevision]:
         .where(StoryRevision.story_id == story.id).order_by(StoryRevision.number)))
 
 
-def thread_of(story: Story) -> list[tuple[datetime, str, object]]:
-    """Decisions, comments and revisions in the order they happened: one conversation."""
+def thread_of(story: Story, history: Sequence[StoryRevision]) -> list[tuple[datetime, str, object]]:
+    """Decisions, comments and revisions (``history``, from :func:`revisions_of`) in the
+    order they happened: one conversation."""
     entries: list[tuple[datetime, str, object]] = [
         (d.created_at, "decision", d) for d in decisions_of(story)]
     entries += [(c.created_at, "comment", c) for c in comments_of(story)]
-    entries += [(r.created_at, "revision", r) for r in revisions_of(story)]
+    entries += [(r.created_at, "revision", r) for r in history]
     return sorted(entries, key=lambda entry: as_utc(entry[0]))
 
 
-def curator_edits(story: Story) -> list[tuple[StoryRevision, RevisionDiff]]:
-    """Each curator edit with what it changed in the version before it."""
-    history = revisions_of(story)
+def curator_edits(history: Sequence[StoryRevision]) -> list[tuple[StoryRevision, RevisionDiff]]:
+    """Each curator edit in ``history`` with what it changed in the version before it."""
     return [(revision, compare(before.title, before.body, before.topics, revision.title,
                                revision.body, revision.topics))
             for before, revision in zip(history, history[1:], strict=False)

@@ -87,12 +87,13 @@ def _edit_form(story: Story) -> EditForm:
 
 def _desk(story: Story, *, decision: DecisionForm | None = None,
           edit: EditForm | None = None, status: int = 200) -> tuple[str, int]:
+    history = operations.revisions_of(story)
     return render_template(
         "curation/desk.html", story=story, status_code=status,
         decision=decision or _decision_form(story), edit=edit or _edit_form(story),
         comment=CommentForm(), can_comment=operations.can_comment(current_user, story),
         findings=rulebook.check_story(story, acting=current_user),
-        thread=operations.thread_of(story), revisions=operations.revisions_of(story),
+        thread=operations.thread_of(story, history), revisions=history,
         others=operations.reviewers([story.id], besides=current_user).get(story.id, []),
     ), status
 

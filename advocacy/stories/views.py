@@ -113,9 +113,10 @@ def detail(story_id: int) -> str:
     story = operations.story_for(current_user, story_id)
     context: dict[str, object] = {}
     if curation.can_take_part(current_user, story):
-        context = {"thread": curation.thread_of(story), "comment": CommentForm(),
+        history = curation.revisions_of(story)
+        context = {"thread": curation.thread_of(story, history), "comment": CommentForm(),
                    "can_comment": curation.can_comment(current_user, story),
-                   "edits": curation.curator_edits(story)}
+                   "edits": curation.curator_edits(history)}
     if story.author_id == current_user.id:
         context["findings"] = rulebook.check_story(story)
         notifications.mark_read(current_user, story_id=story.id)
