@@ -17,6 +17,16 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _json_request(properties: dict[str, Any], *, required: tuple[str, ...] = (),
+                  optional: bool = False) -> dict[str, Any]:
+    """A JSON object body with exactly these fields (the API refuses others with 400)."""
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": False,
+                              "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return {"required": not optional, "content": {"application/json": {"schema": schema}}}
+
+
 def _error(description: str) -> dict[str, Any]:
     return _json(_ref("Error"), description)
 
@@ -160,12 +170,10 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/tokens": {
             "post": {"summary": "Exchange e-mail and password for a token", "security": [],
-                     "requestBody": {"required": True, "content": {"application/json": {
-                         "schema": {"type": "object", "required": ["email", "password"],
-                                    "additionalProperties": False, "properties": {
-                                        "email": {"type": "string"},
-                                        "password": {"type": "string"},
-                                        "name": {"type": "string", "maxLength": 120}}}}}},
+                     "requestBody": _json_request({
+                         "email": {"type": "string"}, "password": {"type": "string"},
+                         "name": {"type": "string", "maxLength": 120}},
+                         required=("email", "password")),
                      "responses": {"201": _json({"allOf": [_ref("Token"), {
                          "type": "object", "required": ["token"],
                          "properties": {"token": {"type": "string"}}}]}, "The new token"),
@@ -220,10 +228,10 @@ def openapi_document() -> dict[str, Any]:
             "description": "422 `guidelines_block` with `details.findings` when a finding "
                            "blocks it; 422 `explanation_required` when there are warnings "
                            "and no explanation.",
-            "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                "type": "object", "additionalProperties": False, "properties": {
-                    "explanation": {"type": "string", "maxLength": 2000,
-                                    "description": "Why it should go out despite warnings"}}}}}},
+            "requestBody": _json_request({
+                "explanation": {"type": "string", "maxLength": 2000,
+                                "description": "Why it should go out despite warnings"}},
+                optional=True),
             "responses": {"200": story, **_errors(400, 401, 404, 409, 415, 422)}}},
         "/stories/{story_id}/withdraw": {"parameters": [STORY_ID], "post": {
             "summary": "Withdraw from review", "responses": {
@@ -249,12 +257,10 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
     return {
         "/guidelines/check": {"post": {
             "summary": "Check a text against the brand guidelines, as you (your department)",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["text"], "additionalProperties": False,
-                "properties": {
-                    "text": {"type": "string", "maxLength": 50000},
-                    "topics": {"type": "array", "items": {"type": "string"}},
-                    "network": {"enum": networks}}}}}},
+            "requestBody": _json_request({
+                "text": {"type": "string", "maxLength": 50000},
+                "topics": {"type": "array", "items": {"type": "string"}},
+                "network": {"enum": networks}}, required=("text",)),
             "responses": {"200": _json({"type": "object", "properties": {
                 "findings": {"type": "array", "items": _ref("Finding")},
                 "blocking": {"type": "boolean"}}}, "Findings"),
@@ -279,30 +285,27 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
                            "`version` is not the story's, `illegal_transition` when someone "
                            "decided first; 403 `own_story` for a curator's own story unless "
                            "an admin allows it; 422 `guidelines_block` with the findings.",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["decision"], "additionalProperties": False,
-                "properties": {
-                    "decision": {"enum": ["approve", "request_changes", "reject"]},
-                    "comment": {"type": "string", "maxLength": 4000},
-                    "captions": {"type": "object", "propertyNames": {"enum": networks},
-                                 "additionalProperties": {"type": "string"}},
-                    "topics": {"type": "array", "items": {"type": "string"}},
-                    "embargo_until": {"type": "string",
-                                      "description": "A date or a time with its offset"},
-                    "expires_at": {"type": "string",
-                                   "description": "A date or a time with its offset"},
-                    "version": {"type": "integer"}}}}}},
+            "requestBody": _json_request({
+                "decision": {"enum": ["approve", "request_changes", "reject"]},
+                "comment": {"type": "string", "maxLength": 4000},
+                "captions": {"type": "object", "propertyNames": {"enum": networks},
+                             "additionalProperties": {"type": "string"}},
+                "topics": {"type": "array", "items": {"type": "string"}},
+                "embargo_until": {"type": "string",
+                                  "description": "A date or a time with its offset"},
+                "expires_at": {"type": "string",
+                               "description": "A date or a time with its offset"},
+                "version": {"type": "integer"}}, required=("decision",)),
             "responses": {"200": story, **_errors(400, 401, 403, 404, 409, 415, 422)}}},
         "/stories/{story_id}/curator-edit": {"parameters": [STORY_ID], "post": {
             "summary": "A curator's light edit of a story under review",
             "description": "Kept as a credited revision and shown to the author as a diff. "
                            "Fields not sent stay as they are; 422 `no_changes` when nothing "
                            "changes; 409 `stale` when `version` is not the story's.",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "additionalProperties": False, "properties": {
-                    "title": {"type": "string", "minLength": 1, "maxLength": 150},
-                    "body": {"type": "string", "minLength": 1, "maxLength": 10000},
-                    "version": {"type": "integer"}}}}}},
+            "requestBody": _json_request({
+                "title": {"type": "string", "minLength": 1, "maxLength": 150},
+                "body": {"type": "string", "minLength": 1, "maxLength": 10000},
+                "version": {"type": "integer"}}),
             "responses": {"200": story, **_errors(400, 401, 403, 404, 409, 415, 422)}}},
         "/stories/{story_id}/comments": {
             "parameters": [STORY_ID],
@@ -312,10 +315,8 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
                             "type": "array", "items": _ref("Decision")}}}]}, "The thread"),
                         **_errors(401, 404)}},
             "post": {"summary": "Write in the thread",
-                     "requestBody": {"required": True, "content": {"application/json": {
-                         "schema": {"type": "object", "required": ["body"],
-                                    "additionalProperties": False, "properties": {
-                                        "body": {"type": "string", "maxLength": 4000}}}}}},
+                     "requestBody": _json_request(
+                         {"body": {"type": "string", "maxLength": 4000}}, required=("body",)),
                      "description": "409 `not_in_conversation` for a withdrawn story.",
                      "responses": {"201": _json(_ref("Comment"), "The comment"),
                                    **_errors(400, 401, 404, 409, 415, 422, 429)}}},
