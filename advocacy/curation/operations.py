@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from advocacy import database as db
@@ -108,8 +109,15 @@ def mark_reviewing(curator: User, story: Story) -> None:
     """``curator`` has the story open now (others see it in the queue and on the desk)."""
     presence = db.session.get(ReviewPresence, (story.id, curator.id))
     if presence is None:
-        db.session.add(ReviewPresence(story_id=story.id, curator_id=curator.id))
-    else:
+        try:
+            # Two tabs opening the desk at once must not make one of them a conflict page.
+            with db.session.begin_nested():
+                db.session.add(ReviewPresence(story_id=story.id, curator_id=curator.id))
+            return
+        except IntegrityError:
+            presence = db.session.get(ReviewPresence, (story.id, curator.id),
+                                      populate_existing=True)
+    if presence is not None:
         presence.seen_at = utcnow()
     db.session.flush()
 

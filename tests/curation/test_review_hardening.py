@@ -127,3 +127,37 @@ def test_a_diff_always_rebuilds_both_texts(old: str, new: str) -> None:
     diff = diff_words(old, new)
     assert "".join(p.text for p in diff.pieces if p.op != "insert") == old
     assert "".join(p.text for p in diff.pieces if p.op != "delete") == new
+
+
+def test_two_tabs_opening_the_desk_at_once_both_get_the_page(
+        app: Flask, person: Callable[..., Person], submitted: Callable[..., dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second tab's presence row meets the first tab's, committed in between."""
+    from advocacy.accounts.models import User
+    from advocacy.curation import operations
+    from advocacy.curation.models import ReviewPresence
+    from advocacy.stories.models import Story
+
+    story_ref = submitted(person())
+    curator = person(Role.CURATOR)
+    with app.app_context():
+        story, user = db.session.get(Story, story_ref["id"]), db.session.get(User, curator.user.id)
+        assert story is not None and user is not None
+        operations.mark_reviewing(user, story)  # the first tab
+        db.commit()
+        db.session.expunge_all()
+        story, user = db.session.get(Story, story_ref["id"]), db.session.get(User, curator.user.id)
+        assert story is not None and user is not None
+        real_get = db.session.get
+        calls: list[object] = []
+
+        def get_missing_once(model: Any, key: Any, **kwargs: Any) -> Any:
+            if model is ReviewPresence and not calls:
+                calls.append(key)
+                return None  # what the second tab saw before the first tab committed
+            return real_get(model, key, **kwargs)
+
+        monkeypatch.setattr(db.session, "get", get_missing_once)
+        operations.mark_reviewing(user, story)  # the second tab: no IntegrityError escapes
+        db.commit()
+        assert calls and db.session.scalar(select(func.count()).select_from(ReviewPresence)) == 1
