@@ -108,6 +108,7 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions and the database to ``app``."""
     from advocacy.accounts.operations import load_user
+    from advocacy.analytics.clicks import init_app as init_clicks
     from advocacy.media.storage import init_app as init_storage
 
     db.init_app(app)
@@ -123,6 +124,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     init_storage(app)
     queue.init_app(app)
+    init_clicks(app)
     i18n.init_app(app)
     security.init_app(app)
     app.after_request(_commit_unit_of_work)
@@ -150,21 +152,26 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from advocacy.accounts.views import blueprint as accounts
     from advocacy.admin.views import blueprint as admin
+    from advocacy.ambassadors.views import blueprint as ambassadors
+    from advocacy.analytics.views import blueprint as analytics
     from advocacy.api import blueprint as api
     from advocacy.curation.views import blueprint as curation
     from advocacy.media.views import blueprint as media
     from advocacy.notifications.views import blueprint as notifications
+    from advocacy.public.views import blueprint as public
     from advocacy.rulebook.views import blueprint as rulebook
+    from advocacy.sharing.views import blueprint as sharing
     from advocacy.site.views import blueprint as site
     from advocacy.stories.views import blueprint as stories
 
-    for blueprint in (site, accounts, stories, media, curation, rulebook, notifications,
-                      admin, api):
+    for blueprint in (site, public, accounts, stories, media, curation, rulebook, ambassadors,
+                      sharing, analytics, notifications, admin, api):
         app.register_blueprint(blueprint)
     csrf.exempt(api)
     # Features that react to others' signals (blinker keeps one receiver per function).
     import advocacy.audit.receivers
-    import advocacy.notifications.receivers  # noqa: F401
+    import advocacy.notifications.receivers
+    import advocacy.sharing.receivers  # noqa: F401
 
 
 def register_commands(app: Flask) -> None:

@@ -74,6 +74,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROXY_COUNT", int, 0,
             "Number of trusted reverse proxies in front of the hub (X-Forwarded-* headers)."),
     Setting("STORIES_PER_PAGE", int, 20, "Stories per page on My stories and in the API."),
+    Setting("PUBLIC_URL", str, None,
+            "The hub's public address (`https://hub.example.org`) for tracked links and public "
+            "story pages in posts. Unset: the address of the request."),
+    Setting("FEED_PER_PAGE", int, 20, "Stories per page in the ambassador feed."),
     Setting("LOG_LEVEL", str, "INFO", "Python log level."),
 )
 

@@ -44,3 +44,16 @@ guidelines_replaced = _signals.signal("guidelines-replaced")
 
 setting_changed = _signals.signal("setting-changed")
 """Sender: the setting's name; kwargs: ``actor``, ``value``, ``previous``."""
+
+story_retracted = _signals.signal("story-retracted")
+"""Sender: the Story a curator took back after approval; kwargs: ``actor``, ``reason``."""
+
+ambassador_opted_in = _signals.signal("ambassador-opted-in")
+"""Sender: the :class:`~advocacy.ambassadors.models.Ambassador`; kwargs: ``actor``."""
+
+ambassador_opted_out = _signals.signal("ambassador-opted-out")
+"""Sender: the User who stopped being an ambassador; kwargs: ``actor``. Receivers remove
+what they hold about that person as an ambassador (connected accounts) or anonymise it."""
+
+share_created = _signals.signal("share-created")
+"""Sender: the :class:`~advocacy.sharing.models.Share`; kwargs: ``actor``."""

@@ -1,5 +1,6 @@
 """Every feature's background work, imported in one place so that workers know it all."""
 
+from advocacy.analytics import tasks as analytics_tasks
 from advocacy.curation import tasks as curation_tasks
 
-__all__ = ["curation_tasks"]
+__all__ = ["analytics_tasks", "curation_tasks"]

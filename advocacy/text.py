@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -51,3 +52,15 @@ def require_storable(value: str, field: str) -> str:
                        _l("This text contains characters that cannot be stored."),
                        status=422, field=field)
     return value
+
+
+def slugify(title: str, suffix: int, max_length: int = 80) -> str:
+    """A readable, unique path segment: the title in lower-case ASCII words, then ``suffix``."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    stem = ""
+    for word in words:
+        if len(stem) + len(word) + 1 > max_length:
+            break
+        stem = f"{stem}-{word}" if stem else word
+    return f"{stem}-{suffix}" if stem else str(suffix)

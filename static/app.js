@@ -175,3 +175,91 @@
     });
   });
 })();
+
+// The share composer: the counter, guideline findings and duplicate warning follow the text
+// as it is typed (rendered by the server, which counts the way each network does), the
+// curator's caption follows the chosen network until the ambassador edits it, and a
+// required disclosure is one click away.
+(function () {
+  "use strict";
+
+  document.querySelectorAll("form[data-composer]").forEach(function (form) {
+    var text = form.querySelector("[name=text]");
+    var panel = form.querySelector("[data-share-panel]");
+    var mastodon = form.querySelector("[data-mastodon]");
+    var timer = null;
+    var pending = null;
+
+    function network() {
+      var chosen = form.querySelector("[name=network]:checked");
+      return chosen ? chosen.value : "";
+    }
+
+    function showMastodon() {
+      if (mastodon) { mastodon.hidden = network() !== "mastodon"; }
+    }
+
+    function check() {
+      var data = new FormData();
+      data.append("csrf_token", form.querySelector("[name=csrf_token]").value);
+      data.append("network", network());
+      data.append("text", text.value);
+      if (pending) { pending.abort(); }
+      pending = new AbortController();
+      panel.setAttribute("aria-busy", "true");
+      fetch(form.getAttribute("data-check-url"), {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" }, signal: pending.signal
+      }).then(function (response) {
+        if (!response.ok && response.status !== 413 && response.status !== 422) {
+          throw new Error("check failed: " + response.status);
+        }
+        return response.text();
+      }).then(function (html) {
+        panel.removeAttribute("aria-busy");
+        if (html.indexOf("data-share-check") !== -1 || html.indexOf("data-findings") !== -1) {
+          panel.innerHTML = html;
+        }
+      }, function () { panel.removeAttribute("aria-busy"); });
+    }
+
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(check, 300);
+    }
+
+    var lastCaption = (form.querySelector("[name=network]:checked") || {}).dataset;
+    lastCaption = lastCaption ? lastCaption.caption || "" : "";
+    form.querySelectorAll("[name=network]").forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        // The curator's suggestion follows the network until the ambassador makes it theirs.
+        if (text.value.trim() === lastCaption.trim() && radio.dataset.caption) {
+          text.value = radio.dataset.caption;
+        }
+        lastCaption = radio.dataset.caption || "";
+        showMastodon();
+        check();
+      });
+    });
+    text.addEventListener("input", later);
+    panel.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-add-text]");
+      if (!button) { return; }
+      var addition = button.getAttribute("data-add-text");
+      text.value = text.value.replace(/\s+$/, "") + (text.value.trim() ? " " : "") + addition;
+      text.focus();
+      check();
+    });
+    showMastodon();
+  });
+
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var source = document.querySelector(button.getAttribute("data-copy"));
+      if (!source || !navigator.clipboard) { return; }
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        button.textContent = button.getAttribute("data-copied");
+      });
+    });
+  });
+})();

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +32,11 @@ from advocacy.accounts.models import Role, User
 from advocacy.accounts.operations import create_user
 from advocacy.cli import upgrade_database
 from advocacy.database import Base
+from advocacy.analytics.clicks import recorder
 from advocacy.extensions import limiter
 from advocacy.i18n import compile_catalogs
+from advocacy.queue import queue_of
+from advocacy.rulebook.operations import replace_rules
 from advocacy.stories.models import Topic
 from tests import services
 
@@ -103,8 +108,11 @@ def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
             for table in reversed(Base.metadata.sorted_tables):
                 db.session.execute(delete(table))
             db.session.commit()
-        # Account ids come round again in the next test; so would their rate-limit counters.
+        # Account ids come round again in the next test; so would their rate-limit counters,
+        # and clicks or tasks still waiting for a worker.
         limiter.reset()
+        recorder().discard()
+        queue_of(application).huey.flush()
 
 
 @contextlib.contextmanager
@@ -257,3 +265,97 @@ def live_server(app: Flask, backend_config: dict[str, Any]) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+# -- people with tokens and stories in a given state (curation, sharing) -----------------------
+
+
+@dataclass
+class Person:
+    user: User
+    auth: dict[str, str]
+
+
+@pytest.fixture()
+def person(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., Person]:
+    """``person(role, department=...)``: a new account with a bearer header."""
+
+    def build(role: Role = Role.EMPLOYEE, **kwargs: Any) -> Person:
+        user = make_user(role, **kwargs)
+        response = client.post("/api/v1/tokens",
+                               json={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 201, response.json
+        return Person(user, {"Authorization": f"Bearer {response.json['token']}"})
+
+    return build
+
+
+@pytest.fixture()
+def submitted(client: FlaskClient, topics: list[str]) -> Callable[..., dict[str, Any]]:
+    """``submitted(author, title=..., body=...)``: a story by ``author``, handed in."""
+
+    def build(author: Person, **fields: Any) -> dict[str, Any]:
+        data = {"title": "Night shift rebuilt line 3", "topics": ["customers"],
+                "body": "In twelve hours the night shift rebuilt packing line 3.", **fields}
+        created = client.post("/api/v1/stories", data=data, headers=author.auth,
+                              content_type="multipart/form-data")
+        assert created.status_code == 201, created.json
+        story = client.post(f"/api/v1/stories/{created.json['id']}/submit",
+                            headers=author.auth)
+        assert story.status_code == 200, story.json
+        return dict(story.json)
+
+    return build
+
+
+@pytest.fixture()
+def rules(app: Flask) -> Callable[..., None]:
+    """``rules(rule, ...)``: put these rules in force (messages filled in)."""
+
+    def install(*items: dict[str, Any]) -> None:
+        complete = [{"severity": "block", "message": {"en": f"Rule {r['id']} (en)",
+                                                      "nl": f"Regel {r['id']} (nl)"},
+                     "hint": {"en": "Fix it.", "nl": "Los het op."}, **r} for r in items]
+        with app.app_context():
+            replace_rules(None, json.dumps({"version": 1, "rules": complete}), via="cli")
+            db.commit()
+
+    return install
+
+
+@pytest.fixture()
+def approved(client: FlaskClient, person: Callable[..., Person],
+             submitted: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """``approved(author=None, curator=None, **review)``: a story handed in and approved
+    (extra keyword arguments go into the review body: captions, embargo_until, ...)."""
+    helpers: dict[str, Person] = {}
+
+    def build(author: Person | None = None, curator: Person | None = None,
+              story: dict[str, Any] | None = None, **review: Any) -> dict[str, Any]:
+        if author is None:
+            author = helpers.setdefault("author", person())
+        if curator is None:
+            curator = helpers.setdefault("curator", person(Role.CURATOR))
+        handed_in = story or submitted(author)
+        response = client.post(f"/api/v1/stories/{handed_in['id']}/review",
+                               json={"decision": "approve", **review}, headers=curator.auth)
+        assert response.status_code == 200, response.json
+        return dict(response.json)
+
+    return build
+
+
+@pytest.fixture()
+def ambassador(client: FlaskClient, person: Callable[..., Person],
+               topics: list[str]) -> Callable[..., Person]:
+    """``ambassador(topics=["customers"], **person_kwargs)``: a person who opted in."""
+
+    def build(topics: list[str] | None = None, **kwargs: Any) -> Person:
+        someone = person(**kwargs)
+        response = client.post("/api/v1/ambassador",
+                               json={"opt_in": True, "topics": topics or ["customers"]},
+                               headers=someone.auth)
+        assert response.status_code == 200, response.json
+        return someone
+
+    return build

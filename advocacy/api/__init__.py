@@ -6,4 +6,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from advocacy.api import curation, views  # noqa: E402,F401  (routes register on import)
+from advocacy.api import curation, sharing, views  # noqa: E402,F401  (routes register on import)

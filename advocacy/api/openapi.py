@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import url_for
 
+from advocacy.notifications.models import NotificationKind
 from advocacy.stories.states import StoryStatus
 
 
@@ -89,7 +90,10 @@ SCHEMAS: dict[str, Any] = {
         "spans": {"type": "array", "description": "[start, end) character offsets",
                   "items": {"type": "array", "items": {"type": "integer"}}},
         "embargo_until": {"type": ["string", "null"], "format": "date"},
-        "media_index": {"type": ["integer", "null"]}}},
+        "media_index": {"type": ["integer", "null"]},
+        "addition": {"type": ["string", "null"],
+                     "description": "Text whose addition resolves the finding (a required "
+                                    "disclosure such as #ad)"}}},
     "Person": {"type": "object", "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"}}},
     "Decision": {"type": "object", "properties": {
@@ -114,14 +118,18 @@ SCHEMAS: dict[str, Any] = {
         "created_at": {"type": "string", "format": "date-time"}}},
     "Notification": {"type": "object", "properties": {
         "id": {"type": "integer"},
-        "kind": {"enum": ["approved", "changes_requested", "rejected", "comment", "edited"]},
+        "kind": {"enum": [k.value for k in NotificationKind]},
         "text": {"type": "string"}, "story_id": {"type": ["integer", "null"]},
-        "read": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"}}},
+        "read": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"},
+        "post_url": {"type": ["string", "null"],
+                     "description": "For share_retracted: the ambassador's post to remove"}}},
     "Story": {"type": "object",
               "required": ["id", "title", "body", "status", "topics", "media", "findings"],
               "properties": {
-                  "author": {"type": "object", "properties": {
-                      "id": {"type": "integer"}, "name": {"type": "string"}}},
+                  "author": {"type": "object", "description": "Null id and name when the "
+                             "author chose to be credited anonymously (shown to the author "
+                             "and curators regardless)", "properties": {
+                      "id": {"type": ["integer", "null"]}, "name": {"type": ["string", "null"]}}},
                   "created_at": {"type": "string", "format": "date-time"},
                   "updated_at": {"type": "string", "format": "date-time"},
                   "submitted_at": {"type": ["string", "null"], "format": "date-time"},
@@ -135,7 +143,8 @@ SCHEMAS: dict[str, Any] = {
                   "embargo_until": {"type": ["string", "null"], "format": "date-time"},
                   "expires_at": {"type": ["string", "null"], "format": "date-time"},
                   "captions": {"type": "object", "additionalProperties": {"type": "string"}},
-                  "public_url": {"type": ["string", "null"]}}},
+                  "public_url": {"type": ["string", "null"], "format": "uri"},
+                  "retracted_at": {"type": ["string", "null"], "format": "date-time"}}},
     "StoryPatch": {"type": "object", "additionalProperties": False,
                    "description": "Only the fields sent change; null leaves a field as it is.",
                    "properties": {

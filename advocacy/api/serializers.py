@@ -8,12 +8,13 @@ from typing import Any
 from flask import url_for
 from flask_login import current_user
 
-from advocacy.accounts.models import ApiToken, User
+from advocacy.accounts.models import ApiToken, CreditChoice, User
 from advocacy.curation.models import Comment, Decision
 from advocacy.database import as_utc
 from advocacy.media.models import MediaAsset
 from advocacy.notifications.models import Notification
 from advocacy.rulebook import operations as rulebook
+from advocacy.sharing.operations import public_story_url
 from advocacy.stories.models import Story, StoryRevision, Topic
 
 
@@ -71,7 +72,7 @@ def story_json(story: Story) -> dict[str, Any]:
         "media": [media_json(m) for m in story.media],
         "consent": story.consent_confirmed,
         "findings": _findings_for_reader(story),
-        "author": {"id": story.author_id, "name": story.author.name},
+        "author": _author_for_reader(story),
         "version": story.version,
         "created_at": iso(story.created_at),
         "updated_at": iso(story.updated_at),
@@ -80,9 +81,19 @@ def story_json(story: Story) -> dict[str, Any]:
         "embargo_until": iso(story.embargo_until),
         "expires_at": iso(story.expires_at),
         "captions": dict(story.captions or {}),
-        # The public story page (/s/<slug>) arrives with sharing; until then no URL.
-        "public_url": None,
+        "public_url": public_story_url(story) if story.approved_at and str(story.status) in (
+            "approved", "archived") else None,
+        "retracted_at": iso(story.retracted_at),
     }
+
+
+def _author_for_reader(story: Story) -> dict[str, Any]:
+    """The author as they chose to be credited; the author and curators always see who."""
+    reader_knows = current_user.is_authenticated and (
+        current_user.id == story.author_id or current_user.is_curator)
+    if reader_knows or story.author.credit_as == CreditChoice.NAME:
+        return {"id": story.author_id, "name": story.author.name}
+    return {"id": None, "name": None}
 
 
 def _findings_for_reader(story: Story) -> list[dict[str, Any]]:
@@ -120,7 +131,9 @@ def revision_json(revision: StoryRevision) -> dict[str, Any]:
 def notification_json(notification: Notification, text: str) -> dict[str, Any]:
     return {"id": notification.id, "kind": str(notification.kind), "text": text,
             "story_id": notification.story_id, "read": notification.read_at is not None,
-            "created_at": iso(notification.created_at)}
+            "created_at": iso(notification.created_at),
+            # A retraction points each ambassador at the post to remove, when they gave it.
+            "post_url": notification.details.get("post_url")}
 
 
 def token_json(token: ApiToken) -> dict[str, Any]:

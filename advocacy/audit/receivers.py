@@ -10,10 +10,13 @@ from advocacy.curation.models import Decision
 from advocacy.database import as_utc
 from advocacy.rulebook.models import GuidelineSet
 from advocacy.signals import (
+    ambassador_opted_in,
+    ambassador_opted_out,
     guidelines_replaced,
     setting_changed,
     story_decided,
     story_edited_by_curator,
+    story_retracted,
     story_status_changed,
 )
 from advocacy.stories.models import Story, StoryRevision
@@ -60,3 +63,19 @@ def _setting(name: str, *, actor: User, value: Any, previous: Any, **_: Any) -> 
 
 def _iso(moment: Any) -> str | None:
     return as_utc(moment).isoformat() if moment is not None else None
+
+
+@story_retracted.connect
+def _retracted(story: Story, *, actor: User, reason: str, **_: Any) -> None:
+    record(actor, "story.retract", story_id=story.id, title=story.title, reason=reason)
+
+
+# Consent is worth proving: when someone became an ambassador and when they stopped.
+@ambassador_opted_in.connect
+def _opted_in(_ambassador: Any, *, actor: User, **_: Any) -> None:
+    record(actor, "ambassador.opt_in")
+
+
+@ambassador_opted_out.connect
+def _opted_out(_user: User, *, actor: User, **_: Any) -> None:
+    record(actor, "ambassador.opt_out")

@@ -54,3 +54,10 @@ class EditForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Message"))
 
+
+
+class RetractForm(FlaskForm):
+    reason = TextAreaField(_l("Why it is retracted"),
+                           description=_l("The author and every ambassador who shared the story "
+                                          "read this."))
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])

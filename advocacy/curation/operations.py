@@ -21,7 +21,12 @@ from advocacy.guidelines import Finding
 from advocacy.paging import Page, paginate
 from advocacy.rulebook import operations as rulebook
 from advocacy.settings.operations import SELF_APPROVAL, setting
-from advocacy.signals import comment_added, story_decided, story_edited_by_curator
+from advocacy.signals import (
+    comment_added,
+    story_decided,
+    story_edited_by_curator,
+    story_retracted,
+)
 from advocacy.stories import operations as stories
 from advocacy.stories.models import (
     PRIVATE,
@@ -32,7 +37,7 @@ from advocacy.stories.models import (
     story_topics,
 )
 from advocacy.stories.states import StoryAction, StoryStatus, next_status
-from advocacy.text import require_storable
+from advocacy.text import require_storable, slugify
 
 COMMENT_MAX = 4000
 #: Networks a curator may suggest a caption for, with the longest caption each takes.
@@ -247,6 +252,9 @@ def decide(curator: User, story: Story, verdict: Verdict, *, comment: str | None
                            status=422, details={"findings": rulebook.findings_json(findings)})
         embargo_until = _with_quiet_periods(embargo_until, findings)
         story.approved_at = utcnow()
+        story.retracted_at = story.retraction_reason = None
+        if story.slug is None:
+            story.slug = slugify(story.title, story.id)
         story.embargo_until = embargo_until
         story.expires_at = expires_at
         story.captions = caption_texts
@@ -290,6 +298,32 @@ def archive_expired(now: datetime | None = None) -> int:
     for story in expired:
         stories.change_status(None, story, StoryAction.ARCHIVE)
     return len(expired)
+
+
+#: A retraction's reason goes to the author and every ambassador who shared the story.
+MAX_REASON = 2000
+
+
+def retract(curator: User, story: Story, reason: str | None, *,
+            version: int | None = None) -> Story:
+    """Take an approved story back: its page answers 410 and its sharers are asked to remove
+    their posts."""
+    if not can_review(curator, story):
+        raise NotFound()
+    stories.require_version(story, version)
+    next_status(story.status, StoryAction.RETRACT)  # 409 unless it is approved
+    text = require_storable((reason or "").strip(), "reason")
+    if not text:
+        raise Rejected("reason_required", _l("Say why the story is retracted: the author and "
+                                             "its ambassadors read this."), field="reason")
+    if len(text) > MAX_REASON:
+        raise Rejected("reason_too_long", _l("Keep the reason under %(max)d characters.",
+                                             max=MAX_REASON), field="reason")
+    story.retracted_at = utcnow()
+    story.retraction_reason = text
+    stories.change_status(curator, story, StoryAction.RETRACT)
+    story_retracted.send(story, actor=curator, reason=text)
+    return story
 
 
 # -- light edits --------------------------------------------------------------------------------

@@ -24,7 +24,13 @@ from advocacy.accounts import operations as accounts
 from advocacy.accounts.models import Role
 from advocacy.curation import operations
 from advocacy.curation.diff import compare
-from advocacy.curation.forms import NETWORK_NAMES, CommentForm, DecisionForm, EditForm
+from advocacy.curation.forms import (
+    NETWORK_NAMES,
+    CommentForm,
+    DecisionForm,
+    EditForm,
+    RetractForm,
+)
 from advocacy.curation.models import VERDICT_DONE, Verdict
 from advocacy.errors import NotFound, Rejected
 from advocacy.extensions import comment_limited
@@ -157,6 +163,23 @@ def decide(story_id: int) -> Response | tuple[str, int]:
         return _desk(story, decision=form, status=exc.status)
     flash(_("Decision saved: you %(done)s.", done=VERDICT_DONE[verdict]), "success")
     return redirect(url_for("curation.queue"))
+
+
+@blueprint.route("/review/<id:story_id>/retract", methods=["POST"])
+@requires(Role.CURATOR)
+def retract(story_id: int) -> Response:
+    """Take an approved story back (from its page): 410 for the public, sharers are told."""
+    story = operations.story_for_review(current_user, story_id)
+    form = RetractForm()
+    try:
+        operations.retract(current_user, story, form.reason.data, version=form.version.data)
+    except Rejected as exc:
+        db.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("stories.detail", story_id=story.id))
+    flash(_("The story is retracted. Its author and every ambassador who shared it have been "
+            "asked to remove their posts."), "success")
+    return redirect(url_for("stories.detail", story_id=story.id))
 
 
 @blueprint.route("/review/<id:story_id>/edit", methods=["POST"])

@@ -66,6 +66,8 @@ class Finding:
     spans: tuple[tuple[int, int], ...]
     embargo_until: date | None = None
     media_index: int | None = None  # position in Subject.media, for findings about one item
+    #: Text whose addition resolves the finding (a required disclosure), offered as one click.
+    addition: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The finding as the API and the pages' scripts receive it."""
@@ -79,4 +81,5 @@ class Finding:
             "spans": [[start, end] for start, end in self.spans],
             "embargo_until": self.embargo_until.isoformat() if self.embargo_until else None,
             "media_index": self.media_index,
+            "addition": self.addition,
         }

@@ -48,7 +48,7 @@ class Rule:
 
     def finding(self, context: CheckContext, field: str | None = None,
                 spans: Sequence[Span] = (), *, embargo_until: date | None = None,
-                media_index: int | None = None) -> Finding:
+                media_index: int | None = None, addition: str | None = None) -> Finding:
         """A finding of this rule, worded in the language of the check."""
         language = context.language
         return Finding(
@@ -56,7 +56,7 @@ class Rule:
             message=self.message.in_language(language),
             hint=self.hint.in_language(language) if self.hint is not None else None,
             field=field, spans=tuple(sorted(set(spans))),
-            embargo_until=embargo_until, media_index=media_index,
+            embargo_until=embargo_until, media_index=media_index, addition=addition,
         )
 
 

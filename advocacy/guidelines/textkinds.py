@@ -270,7 +270,7 @@ class DisclosureSpec(KindSpec):
         if any(contains_words(context.spaced(name), self.folded)
                for name in context.subject.fields):
             return []
-        return [rule.finding(context)]
+        return [rule.finding(context, addition=self.text)]
 
 
 def contains_words(haystack: str, needle: str) -> bool:

@@ -20,6 +20,8 @@ class NotificationKind(StrEnum):
     REJECTED = "rejected"
     COMMENT = "comment"
     EDITED = "edited"
+    RETRACTED = "retracted"  # to the author
+    SHARE_RETRACTED = "share_retracted"  # to each ambassador who shared it
 
 
 class Notification(Base):

@@ -15,6 +15,7 @@ from advocacy.database import utcnow
 from advocacy.errors import Message
 from advocacy.notifications.models import Notification, NotificationKind
 from advocacy.paging import Page, paginate
+from advocacy.sharing.networks import NETWORK_LABELS, Network
 
 K = NotificationKind
 #: How each kind reads; %(actor)s is who did it, %(story)s the story's title.
@@ -24,6 +25,9 @@ WORDING: dict[NotificationKind, Message] = {
     K.REJECTED: _l("%(actor)s rejected your story “%(story)s”."),
     K.COMMENT: _l("%(actor)s wrote about “%(story)s”."),
     K.EDITED: _l("%(actor)s made a small edit to your story “%(story)s”. See what changed."),
+    K.RETRACTED: _l("%(actor)s retracted your story “%(story)s”: it is no longer public."),
+    K.SHARE_RETRACTED: _l("“%(story)s”, which you shared on %(network)s, has been retracted. "
+                          "Please remove your post."),
 }
 
 
@@ -60,4 +64,12 @@ def wording(notification: Notification) -> str:
     """The notification as a sentence in the reader's language."""
     actor = notification.actor.name if notification.actor else str(_l("Someone"))
     return str(WORDING[NotificationKind(notification.kind)]) % {
-        "actor": actor, "story": notification.details.get("title", "")}
+        "actor": actor, "story": notification.details.get("title", ""),
+        "network": network_label(notification.details.get("network"))}
+
+
+def network_label(raw: object) -> str:
+    try:
+        return str(NETWORK_LABELS[Network(str(raw))])
+    except ValueError:
+        return ""

@@ -73,6 +73,9 @@ class Story(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     #: Suggested captions per network ("linkedin", "x", ...), from the approving curator.
     captions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: A curator took the approved story back: its public page answers 410 with the reason.
+    retracted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retraction_reason: Mapped[str | None] = mapped_column(Text)
     # Optimistic locking: two people saving the same story at once cannot
     # silently overwrite each other; the second gets a conflict.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -91,7 +94,9 @@ class Story(Base):
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
     # My stories: one author's stories, most recently changed first, read in index order.
-    __table_args__ = (Index("ix_stories_author_id_updated_at", "author_id", "updated_at", "id"),)
+    # The ambassador feed: approved stories, newest approval first.
+    __table_args__ = (Index("ix_stories_author_id_updated_at", "author_id", "updated_at", "id"),
+                      Index("ix_stories_status_approved_at", "status", "approved_at", "id"))
 
     @property
     def is_editable(self) -> bool:
@@ -106,6 +111,16 @@ class Story(Base):
         if self.embargo_until is not None and as_utc(self.embargo_until) > now:
             return False
         return self.expires_at is None or as_utc(self.expires_at) > now
+
+    @property
+    def was_public(self) -> bool:
+        """Once approved and now gone (expired, retracted or withdrawn): links to it are 410."""
+        if self.approved_at is None or self.is_public:
+            return False
+        status = StoryStatus(self.status)
+        if status == StoryStatus.APPROVED:  # still under embargo, or past its expiry
+            return self.expires_at is not None and as_utc(self.expires_at) <= utcnow()
+        return status in (StoryStatus.ARCHIVED, StoryStatus.WITHDRAWN)
 
     def can_view(self, user: Any) -> bool:
         """Whether ``user`` may see this story; drafts stay with their author."""

@@ -30,6 +30,7 @@ class StoryAction(StrEnum):
     REQUEST_CHANGES = "request_changes"
     REJECT = "reject"
     ARCHIVE = "archive"
+    RETRACT = "retract"
 
 
 S = StoryStatus
@@ -40,6 +41,7 @@ TRANSITIONS: dict[StoryAction, tuple[frozenset[StoryStatus], StoryStatus]] = {
     StoryAction.REQUEST_CHANGES: (frozenset({S.SUBMITTED}), S.CHANGES_REQUESTED),
     StoryAction.REJECT: (frozenset({S.SUBMITTED}), S.REJECTED),
     StoryAction.ARCHIVE: (frozenset({S.APPROVED}), S.ARCHIVED),
+    StoryAction.RETRACT: (frozenset({S.APPROVED}), S.ARCHIVED),
 }
 
 #: The author may change text, topics and photos only in these states.
@@ -79,6 +81,7 @@ ACTION_PAST = {
     StoryAction.REQUEST_CHANGES: _l("sent back for changes"),
     StoryAction.REJECT: _l("rejected"),
     StoryAction.ARCHIVE: _l("archived"),
+    StoryAction.RETRACT: _l("retracted"),
 }
 
 

@@ -16,7 +16,7 @@ from advocacy.audit.models import AuditEvent
 from advocacy.curation.models import Decision
 from advocacy.notifications.models import Notification
 from advocacy.stories.models import Story
-from tests.curation.conftest import Person
+from tests.conftest import Person
 
 
 def review(client: FlaskClient, who: Person, story: dict[str, Any], **body: Any) -> Any:

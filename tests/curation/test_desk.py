@@ -14,8 +14,7 @@ from advocacy import database as db
 from advocacy.accounts.models import Role
 from advocacy.audit.models import AppendOnly, AuditEvent
 from advocacy.stories.models import StoryRevision
-from tests.conftest import login
-from tests.curation.conftest import Person
+from tests.conftest import Person, login
 
 
 def test_queue_is_oldest_first_with_age_filters_counts_and_who_is_looking(

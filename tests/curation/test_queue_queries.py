@@ -9,8 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from advocacy.accounts.models import Role
-from tests.conftest import login
-from tests.curation.conftest import Person
+from tests.conftest import Person, login
 from tests.stories.test_query_count import counting_queries, stories_per_page
 
 

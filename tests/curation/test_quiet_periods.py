@@ -10,8 +10,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from advocacy.accounts.models import Role
-from tests.conftest import photo_bytes
-from tests.curation.conftest import Person
+from tests.conftest import Person, photo_bytes
 
 
 def test_a_quiet_period_with_embargo_holds_the_approved_story_back(

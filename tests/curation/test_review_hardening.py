@@ -17,8 +17,7 @@ from advocacy import database as db
 from advocacy.accounts.models import Role
 from advocacy.audit.models import AuditEvent
 from advocacy.curation.diff import diff_words
-from tests.conftest import login
-from tests.curation.conftest import Person
+from tests.conftest import Person, login
 
 
 def review(client: FlaskClient, who: Person, story: dict[str, Any], **body: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Ambassadors: employees who opted in to share approved stories, and the topics they follow."""

@@ -1,0 +1,135 @@
+"""Opting in and out, choosing topics, and the feed of stories an ambassador may share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from advocacy import database as db
+from advocacy.accounts.models import User
+from advocacy.ambassadors.models import Ambassador, ambassador_topics
+from advocacy.database import utcnow
+from advocacy.errors import Message, Rejected
+from advocacy.paging import MAX_PER_PAGE, Page
+from advocacy.sharing.networks import parse_instance
+from advocacy.signals import ambassador_opted_in, ambassador_opted_out
+from advocacy.stories import operations as stories
+from advocacy.stories.models import Story, story_topics
+from advocacy.stories.states import StoryStatus
+
+
+class NotAnAmbassador(Rejected):
+    """Feeds and sharing are for employees who opted in."""
+
+    def __init__(self) -> None:
+        super().__init__("not_an_ambassador",
+                         _l("Opt in as an ambassador first: sharing is your choice."),
+                         status=403)
+
+
+def ambassador_of(user: User) -> Ambassador | None:
+    """``user``'s opt-in, or None when they are not (or no longer) an ambassador."""
+    return db.session.get(Ambassador, user.id)
+
+
+def require_ambassador(user: User) -> Ambassador:
+    ambassador = ambassador_of(user)
+    if ambassador is None:
+        raise NotAnAmbassador()
+    return ambassador
+
+
+def opt_in(user: User, *, topics: Sequence[str] | None = None) -> Ambassador:
+    """Make ``user`` an ambassador (again); choosing topics at the same time is optional."""
+    ambassador = ambassador_of(user)
+    if ambassador is None:
+        errors: dict[str, list[Message]] = {}
+        chosen = stories.resolve_topics(topics or [], errors)
+        _raise(errors)
+        ambassador = Ambassador(user_id=user.id, user=user, topics=chosen)
+        db.session.add(ambassador)
+        db.session.flush()
+        ambassador_opted_in.send(ambassador, actor=user)
+    elif topics is not None:
+        choose_topics(ambassador, topics)
+    return ambassador
+
+
+def choose_topics(ambassador: Ambassador, slugs: Sequence[str]) -> Ambassador:
+    """The topics whose stories the ambassador wants in their feed (unknown slugs are 422)."""
+    errors: dict[str, list[Message]] = {}
+    chosen = stories.resolve_topics(slugs, errors)
+    _raise(errors)
+    ambassador.topics = chosen
+    return ambassador
+
+
+def set_preferences(ambassador: Ambassador, *, mastodon_instance: object = None,
+                    named_in_reports: bool | None = None, clear_instance: bool = False,
+                    ) -> Ambassador:
+    """Remember the ambassador's Mastodon server; agree (or not) to be named in reports."""
+    if clear_instance:
+        ambassador.mastodon_instance = None
+    elif mastodon_instance is not None:
+        ambassador.mastodon_instance = parse_instance(mastodon_instance)
+    if named_in_reports is not None:
+        ambassador.named_in_reports = named_in_reports
+    return ambassador
+
+
+def opt_out(user: User) -> bool:
+    """Stop being an ambassador: the opt-in and topics go, and every feature drops what it
+    holds about this person as an ambassador (shares keep only anonymous totals)."""
+    ambassador = ambassador_of(user)
+    if ambassador is None:
+        return False
+    db.session.delete(ambassador)
+    db.session.flush()
+    ambassador_opted_out.send(user, actor=user)
+    return True
+
+
+def _raise(errors: dict[str, list[Message]]) -> None:
+    if errors:
+        field, messages = next(iter(errors.items()))
+        raise Rejected("invalid_topics", messages[0], fields={"topics": messages})
+
+
+def public_now(now: datetime | None = None) -> ColumnElement[bool]:
+    """The SQL condition of :attr:`Story.is_public`: approved, past embargo, before expiry."""
+    moment = now or utcnow()
+    return and_(Story.status == StoryStatus.APPROVED,
+                or_(Story.embargo_until.is_(None), Story.embargo_until <= moment),
+                or_(Story.expires_at.is_(None), Story.expires_at > moment))
+
+
+class PageOutOfRange(Rejected):
+    def __init__(self, page: int, pages: int) -> None:
+        super().__init__("page_out_of_range",
+                         _l("There is no page %(page)d: the feed has %(pages)d page(s).",
+                            page=page, pages=pages),
+                         status=404, details={"pages": pages})
+
+
+def feed(ambassador: Ambassador, page: int, per_page: int) -> Page[Story]:
+    """Public stories on the ambassador's topics, newest approval first; a fixed number of
+    queries whatever the page size (count, page, then media and topics by ``selectin``)."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    followed = select(ambassador_topics.c.topic_id).where(
+        ambassador_topics.c.user_id == ambassador.user_id)
+    on_topics = select(story_topics.c.story_id).where(story_topics.c.topic_id.in_(followed))
+    visible = and_(public_now(), Story.id.in_(on_topics))
+    total = db.session.scalar(select(func.count(Story.id)).where(visible)) or 0
+    pages = max(1, -(-total // per_page))
+    if page > pages:
+        raise PageOutOfRange(page, pages)
+    items = list(db.session.scalars(
+        select(Story).options(joinedload(Story.author)).where(visible)
+        .order_by(Story.approved_at.desc(), Story.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+

@@ -1,0 +1,214 @@
+"""Counting clicks on tracked links without making anyone wait and without raw addresses.
+
+The redirect only notes the click in this process's memory; a background thread hands the
+notes to the task queue in batches, and a worker classifies and stores them. The visitor is a
+keyed hash of address and browser under that day's random salt: enough to count unique
+visitors per day, and meaningless once the salt is deleted two days later.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Request, current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from advocacy import database as db
+from advocacy.analytics.models import VisitorSalt
+from advocacy.database import utcnow
+
+log = logging.getLogger(__name__)
+EXTENSION_KEY = "advocacy.clicks"
+MAX_AGENT = 512
+
+
+@dataclass(frozen=True)
+class ClickNote:
+    """What the redirect learns about one click; the raw address is not part of it."""
+
+    share_id: int
+    at: str  # ISO 8601, UTC
+    visitor: str
+    user_agent: str
+    referrer_host: str | None
+
+
+def visitor_hash(salt: str, address: str, user_agent: str) -> str:
+    """Who clicked, as far as uniqueness per day needs: HMAC-SHA256 under the day's salt."""
+    digest = hmac.new(salt.encode(), f"{address}\n{user_agent}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def referrer_host(raw: str | None) -> str | None:
+    """Only the host of the page the click came from (never its path or query)."""
+    if not raw:
+        return None
+    try:
+        host = urlsplit(raw).hostname
+    except ValueError:
+        return None
+    if not host or len(host) > 253 or not host.isascii():
+        return None
+    return host.lower()
+
+
+# -- salts --------------------------------------------------------------------------------------
+
+
+def _make_salt(day: date) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(VisitorSalt(day=day, salt=secrets.token_hex(32)))
+            db.session.flush()
+    except IntegrityError:  # another process made it first; theirs counts
+        pass
+
+
+def prepare_salts(today: date | None = None) -> None:
+    """Make today's and tomorrow's salts ahead of the clicks; forget those of two days ago."""
+    day = today or utcnow().date()
+    existing = set(db.session.scalars(select(VisitorSalt.day).where(
+        VisitorSalt.day.in_([day, day + timedelta(days=1)]))))
+    for wanted in (day, day + timedelta(days=1)):
+        if wanted not in existing:
+            _make_salt(wanted)
+    db.session.execute(delete(VisitorSalt).where(VisitorSalt.day < day - timedelta(days=1)))
+
+
+def salt_for(day: date) -> str:
+    """The day's salt, read once per process and day (made here only if the worker has not)."""
+    cache: dict[date, str] = _recorder(current_app).salts
+    salt = cache.get(day)
+    if salt is None:
+        salt = db.session.scalar(select(VisitorSalt.salt).where(VisitorSalt.day == day))
+        if salt is None:
+            _make_salt(day)
+            db.commit()
+            salt = db.session.scalar(select(VisitorSalt.salt).where(VisitorSalt.day == day))
+        assert salt is not None  # noqa: S101  (inserted or found just above)
+        cache.clear()  # only today's stays: yesterday's must not outlive its row
+        cache[day] = salt
+    return salt
+
+
+# -- the buffer ---------------------------------------------------------------------------------
+
+
+class ClickRecorder:
+    """Per process: clicks wait in memory and go to the queue in batches from a thread."""
+
+    def __init__(self, app: Flask, interval: float = 0.5, batch: int = 500) -> None:
+        self.app = app
+        self.interval = interval
+        self.batch = batch
+        self.salts: dict[date, str] = {}
+        self.targets: OrderedDict[tuple[str, str], tuple[int, str]] = OrderedDict()
+        self._pending: list[ClickNote] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._pid: int | None = None
+
+    def note(self, click: ClickNote) -> None:
+        with self._lock:
+            self._pending.append(click)
+            full = len(self._pending) >= self.batch
+        self._start()
+        if full:
+            self._wake.set()
+
+    def discard(self) -> None:
+        """Forget the waiting clicks (tests start each case from nothing)."""
+        with self._lock:
+            self._pending = []
+
+    def flush(self) -> int:
+        """Hand every waiting click to the queue now; answers how many."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if not pending:
+            return 0
+        from advocacy.analytics.tasks import record_clicks
+        from advocacy.queue import enqueue
+
+        try:
+            with self.app.app_context():
+                enqueue(record_clicks, [asdict(click) for click in pending])
+        except Exception:
+            log.exception("could not queue %d clicks; keeping them for the next try",
+                          len(pending))
+            with self._lock:
+                self._pending[:0] = pending
+            return 0
+        return len(pending)
+
+    def _start(self) -> None:
+        # Gunicorn forks after the app is built: each worker process starts its own thread.
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+        threading.Thread(target=self._run, name="click-recorder", daemon=True).start()
+        atexit.register(self.flush)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            self.flush()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION_KEY] = ClickRecorder(app)
+
+
+def _recorder(app: Flask) -> ClickRecorder:
+    recorder: ClickRecorder = app.extensions[EXTENSION_KEY]
+    return recorder
+
+
+def recorder() -> ClickRecorder:
+    return _recorder(current_app)
+
+
+def note_click(share_id: int, req: Request, now: datetime | None = None) -> None:
+    """Count a click on a tracked link without waiting for any write."""
+    moment = now or utcnow()
+    agent = (req.headers.get("User-Agent") or "")[:MAX_AGENT]
+    address = req.remote_addr or ""
+    recorder().note(ClickNote(
+        share_id=share_id, at=moment.isoformat(),
+        visitor=visitor_hash(salt_for(moment.date()), address, agent),
+        user_agent=agent, referrer_host=referrer_host(req.headers.get("Referer"))))
+
+
+def click_rows(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Notes as rows of :class:`Click`, classified; notes of deleted shares are dropped."""
+    from advocacy.analytics.agents import classify
+    from advocacy.sharing.models import Share
+
+    ids = {int(note["share_id"]) for note in notes}
+    existing = set(db.session.scalars(select(Share.id).where(Share.id.in_(ids))))
+    rows = []
+    for raw in notes:
+        note = ClickNote(**raw)
+        if note.share_id not in existing:
+            continue
+        visitor = classify(note.user_agent)
+        rows.append({"share_id": note.share_id, "at": datetime.fromisoformat(note.at),
+                     "kind": visitor.kind.value, "agent": visitor.agent,
+                     "visitor": note.visitor, "referrer_host": note.referrer_host})
+    return rows

@@ -1,0 +1,1 @@
+"""Sharing: the composer, share links per network, shares and their tracked links."""

@@ -1,0 +1,150 @@
+"""The share composer, a share's page with its share link, and the tracked redirect."""
+
+from __future__ import annotations
+
+import re
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from advocacy.ambassadors import operations as ambassadors
+from advocacy.analytics import clicks
+from advocacy.analytics import operations as analytics
+from advocacy.errors import Rejected
+from advocacy.extensions import check_limited
+from advocacy.forms import show_errors
+from advocacy.security import public, requires
+from advocacy.sharing import links, operations
+from advocacy.sharing.forms import ComposerForm, PostedForm
+from advocacy.sharing.models import SHARE_STATUS_LABELS
+from advocacy.sharing.networks import NETWORK_LABELS, Network, parse_network
+from advocacy.stories.models import Story
+
+blueprint = Blueprint("sharing", __name__)
+CODE = re.compile(r"[A-Za-z0-9_-]{4,16}")
+NETWORKS = frozenset(n.value for n in Network)
+
+
+@blueprint.app_template_filter("network_label")
+def _network_label(network: str) -> str:
+    return str(NETWORK_LABELS.get(Network(network), network)) if network in NETWORKS else network
+
+
+@blueprint.app_context_processor
+def _sharing_helpers() -> dict[str, object]:
+    return {"NETWORK_LABELS": NETWORK_LABELS, "SHARE_STATUS_LABELS": SHARE_STATUS_LABELS}
+
+
+def _network(raw: str | None) -> Network:
+    try:
+        return parse_network(raw or Network.LINKEDIN.value)
+    except Rejected:
+        return Network.LINKEDIN
+
+
+def _composer(story: Story, form: ComposerForm, network: Network,
+              status: int = 200) -> tuple[str, int]:
+    ambassador = ambassadors.require_ambassador(current_user)
+    composition = operations.compose_share(current_user, story, network, form.text.data or "")
+    return render_template(
+        "sharing/composer.html", story=story, form=form, network=network,
+        composition=composition, ambassador=ambassador,
+        caption=operations.suggested_caption(story, network),
+        earlier=operations.shares_of(current_user, story)), status
+
+
+@blueprint.route("/stories/<id:story_id>/share", methods=["GET", "POST"])
+@requires()
+def compose(story_id: int) -> Response | tuple[str, int]:
+    if ambassadors.ambassador_of(current_user) is None:
+        flash(_("Opt in as an ambassador to share stories."), "info")
+        return redirect(url_for("ambassadors.page"))
+    story = operations.story_to_share(current_user, story_id)
+    form = ComposerForm()
+    network = _network(form.network.data if request.method == "POST"
+                       else request.args.get("network"))
+    if request.method == "GET":
+        form.network.data = network.value
+        form.text.data = operations.suggested_caption(story, network)
+        return _composer(story, form, network)
+    try:
+        share = operations.share_story(current_user, story, network=form.network.data,
+                                       text=form.text.data,
+                                       mastodon_instance=form.mastodon_instance.data)
+    except Rejected as exc:
+        show_errors(form, exc, fallback="text")
+        return _composer(story, form, network, exc.status)
+    return redirect(url_for("sharing.detail", share_id=share.id))
+
+
+@blueprint.route("/stories/<id:story_id>/share/check", methods=["POST"])
+@requires()
+@check_limited
+def check(story_id: int) -> tuple[str, int]:
+    """The composer's live counter, findings and duplicate warning (a fragment)."""
+    ambassadors.require_ambassador(current_user)
+    story = operations.story_to_share(current_user, story_id)
+    form = ComposerForm()
+    try:
+        network = parse_network(form.network.data)
+        composition = operations.compose_share(current_user, story, network,
+                                               operations.share_text(form.text.data))
+    except Rejected as exc:
+        return render_template("rulebook/_error.html", message=str(exc.message)), exc.status
+    return render_template("sharing/_check.html", composition=composition), 200
+
+
+@blueprint.route("/shares/<id:share_id>")
+@requires()
+def detail(share_id: int) -> str:
+    share = operations.share_for(current_user, share_id)
+    ambassador = ambassadors.ambassador_of(current_user)
+    return render_template(
+        "sharing/share.html", share=share, posted=PostedForm(),
+        intent=operations.intent_for(share, ambassador),
+        tracked=operations.tracked_url(share.code), figures=analytics.clicks_of(share))
+
+
+@blueprint.route("/shares/<id:share_id>/posted", methods=["POST"])
+@requires()
+def posted(share_id: int) -> Response | tuple[str, int]:
+    share = operations.share_for(current_user, share_id)
+    form = PostedForm()
+    try:
+        operations.mark_posted(current_user, share, post_url=form.post_url.data)
+    except Rejected as exc:
+        show_errors(form, exc)
+        return render_template(
+            "sharing/share.html", share=share, posted=form,
+            intent=operations.intent_for(share, ambassadors.ambassador_of(current_user)),
+            tracked=operations.tracked_url(share.code),
+            figures=analytics.clicks_of(share)), exc.status
+    flash(_("Marked as posted. Thank you for sharing."), "success")
+    return redirect(url_for("sharing.detail", share_id=share.id))
+
+
+@blueprint.route("/l/<code>")
+@public
+def follow(code: str) -> Response:
+    """A share's tracked link: count the click (later, elsewhere) and send the visitor on."""
+    if not CODE.fullmatch(code):
+        abort(404)
+    target = links.target(code)
+    if target is None:
+        abort(404)
+    share_id, url = target
+    clicks.note_click(share_id, request)
+    response = redirect(url, 302)
+    # Every visit must reach the hub to be counted; the address itself is not private.
+    response.headers["Cache-Control"] = "no-store"
+    return response
