@@ -5,10 +5,13 @@ a row fails :func:`test_every_route_has_a_row`, so nobody adds a route without d
 may use it; a row whose route is gone fails :func:`test_no_stale_rows`.
 
 The matrix aims each route at the acting user's OWN object, in the state the route needs
-(a draft to edit or submit, a submitted story to withdraw), so a row says what a role may do.
+(a draft to edit or submit, a submitted story to withdraw, an approved story to share or
+retract, a share of their own), and acts as an ambassador where sharing needs one (see
+:data:`SETUP` and the builders), so a row says what a role may do.
 :data:`FOREIGN_DRAFT` and :data:`FOREIGN_SUBMITTED` aim the same routes at ANOTHER employee's
-objects: drafts are private to their author (curators and admins included) and their ids do
-not leak; once submitted, curators may read a story but only its author may change it.
+objects: drafts and shares are private to their author (curators and admins included) and
+their ids do not leak; once submitted, curators may read a story but only its author may
+change it, and nobody may share it before it is approved.
 
 Browser pages authenticate by session cookie, the API under /api/v1 by bearer token only.
 Anonymous callers are sent to /login?next=... on pages and get a 401 JSON error on the API.
@@ -34,7 +37,11 @@ from werkzeug.test import TestResponse
 
 from advocacy import database as db
 from advocacy.accounts.models import Role, User
+from advocacy.ambassadors.operations import opt_in
+from advocacy.curation.models import Verdict
+from advocacy.curation.operations import decide
 from advocacy.security import PUBLIC, access_of
+from advocacy.sharing.operations import share_story
 from advocacy.stories.models import Story
 from advocacy.stories.operations import create_story, submit_story
 from advocacy.stories.states import StoryStatus
@@ -45,9 +52,11 @@ ROLES = ("anonymous", "employee", "curator", "admin")
 SIGNED_IN = ROLES[1:]
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 #: URL arguments that name a stored object (as opposed to a file name or rendition name).
-OBJECT_ARGS = frozenset({"story_id", "asset_id", "media_id", "token_id"})
+#: ``ref`` is a story's slug or id on its public page /s/<ref>; a tracked link's ``code`` is
+#: public by design and names nothing private.
+OBJECT_ARGS = frozenset({"story_id", "asset_id", "media_id", "token_id", "share_id", "ref"})
 #: URL arguments that name a story or something inside one.
-STORY_ARGS = frozenset({"story_id", "asset_id", "media_id"})
+STORY_ARGS = frozenset({"story_id", "asset_id", "media_id", "ref"})
 
 
 def who(*, anonymous: Status, employee: Status, curator: Status, admin: Status,
@@ -122,6 +131,26 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     # (200 from local storage, 302 to a presigned URL on S3)
     ("media.file", "GET"): who(anonymous=404, employee={200, 302}, curator={200, 302},
                                admin={200, 302}),
+    # ambassadors: every role may opt in (the page), and once opted in read the feed
+    ("ambassadors.page", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("ambassadors.page", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("ambassadors.opt_out", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("ambassadors.feed", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    # sharing: an ambassador shares an approved story; a share is its ambassador's alone;
+    # a tracked link is public and sends anyone on to the story's public page
+    ("sharing.compose", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("sharing.compose", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("sharing.check", "POST"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("sharing.detail", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("sharing.posted", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("sharing.follow", "GET"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("public.story", "GET"): who(anonymous=200, employee=200, curator=200, admin=200),
+    # impact: an ambassador's own figures; where a story travelled for its author (and
+    # curators); team reports and retraction for curators
+    ("analytics.impact", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("analytics.travel", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("analytics.reports", "GET"): who(anonymous=302, employee=403, curator=200, admin=200),
+    ("curation.retract", "POST"): who(anonymous=302, employee=403, curator=302, admin=302),
     # API: bearer token only
     ("api.openapi", "GET"): who(anonymous=200, employee=200, curator=200, admin=200),
     ("api.create_token", "POST"): who(anonymous=201, employee=201, curator=201, admin=201),
@@ -146,11 +175,24 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     ("api.revisions", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
     ("api.list_notifications", "GET"): who(anonymous=401, employee=200, curator=200,
                                            admin=200),
+    ("api.ambassador_status", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.ambassador_choice", "POST"): who(anonymous=401, employee=200, curator=200,
+                                           admin=200),
+    ("api.feed", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.create_share", "POST"): who(anonymous=401, employee=201, curator=201, admin=201),
+    ("api.check_share", "POST"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.get_share", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.share_posted", "POST"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.impact", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.travel", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
+    ("api.team_report", "GET"): who(anonymous=401, employee=403, curator=200, admin=200),
+    ("api.retract", "POST"): who(anonymous=401, employee=403, curator=200, admin=200),
 }
 
-#: Every route that names an object, aimed at ANOTHER employee's draft story (with a photo)
-#: or API token: nobody but the author learns that it exists, so everyone gets 404, also
-#: with a body that would not validate (authorisation comes before validation).
+#: Every route that names an object, aimed at ANOTHER employee's draft story (with a photo),
+#: API token or share: nobody but the author learns that it exists, so everyone gets 404,
+#: also with a body that would not validate (authorisation comes before validation). The
+#: acting user is an ambassador on sharing routes, so only the object can stop them.
 FOREIGN_DRAFT: dict[tuple[str, str], dict[str, Status]] = {
     ("accounts.revoke_token", "POST"): signed_in(employee=404, curator=404, admin=404),
     ("stories.detail", "GET"): signed_in(employee=404, curator=404, admin=404),
@@ -177,10 +219,26 @@ FOREIGN_DRAFT: dict[tuple[str, str], dict[str, Status]] = {
     ("api.thread", "GET"): signed_in(employee=404, curator=404, admin=404),
     ("api.add_comment", "POST"): signed_in(employee=404, curator=404, admin=404),
     ("api.revisions", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("sharing.compose", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("sharing.compose", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("sharing.check", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("sharing.detail", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("sharing.posted", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("public.story", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("analytics.travel", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("curation.retract", "POST"): signed_in(employee=403, curator=404, admin=404),
+    ("api.create_share", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("api.check_share", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("api.get_share", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("api.share_posted", "POST"): signed_in(employee=404, curator=404, admin=404),
+    ("api.travel", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("api.retract", "POST"): signed_in(employee=403, curator=404, admin=404),
 }
 
 #: Every story route aimed at ANOTHER employee's SUBMITTED story (with a photo): curators
-#: (and admins) review it, so they may read it; changing it stays with its author.
+#: (and admins) review it, so they may read it; changing it stays with its author. Not yet
+#: approved, it is nobody's to share (409 for curators, who know it; 404 for employees, who
+#: do not) and has no public page; only an approved story can be retracted (409).
 FOREIGN_SUBMITTED: dict[tuple[str, str], dict[str, Status]] = {
     ("stories.detail", "GET"): signed_in(employee=404, curator=200, admin=200),
     ("stories.edit", "GET"): signed_in(employee=404, curator=404, admin=404),
@@ -205,6 +263,17 @@ FOREIGN_SUBMITTED: dict[tuple[str, str], dict[str, Status]] = {
     ("api.thread", "GET"): signed_in(employee=404, curator=200, admin=200),
     ("api.add_comment", "POST"): signed_in(employee=404, curator=201, admin=201),
     ("api.revisions", "GET"): signed_in(employee=404, curator=200, admin=200),
+    ("sharing.compose", "GET"): signed_in(employee=404, curator=409, admin=409),
+    ("sharing.compose", "POST"): signed_in(employee=404, curator=409, admin=409),
+    ("sharing.check", "POST"): signed_in(employee=404, curator=409, admin=409),
+    ("public.story", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("analytics.travel", "GET"): signed_in(employee=404, curator=200, admin=200),
+    # the page flashes the refusal (409 conflict) and goes back to the story
+    ("curation.retract", "POST"): signed_in(employee=403, curator=302, admin=302),
+    ("api.create_share", "POST"): signed_in(employee=404, curator=409, admin=409),
+    ("api.check_share", "POST"): signed_in(employee=404, curator=409, admin=409),
+    ("api.travel", "GET"): signed_in(employee=404, curator=200, admin=200),
+    ("api.retract", "POST"): signed_in(employee=403, curator=409, admin=409),
 }
 
 #: Page routes that accept an API token by design: the media URLs in API answers must open
@@ -219,7 +288,7 @@ class Target(Enum):
     """Whose object a parameterised URL names."""
 
     OWN = "the acting user's own, in the state the route needs"
-    FOREIGN_DRAFT = "another employee's draft / token"
+    FOREIGN_DRAFT = "another employee's draft / token / share"
     FOREIGN_SUBMITTED = "another employee's submitted story"
 
 
@@ -227,6 +296,13 @@ class Target(Enum):
 class StoryRef:
     id: int
     media: list[tuple[int, str]]  # (asset id, a rendition name)
+    slug: str | None = None  # once approved
+
+
+@dataclass(frozen=True)
+class ShareRef:
+    id: int
+    code: str  # of its tracked link /l/<code>
 
 
 @dataclass
@@ -239,7 +315,9 @@ class World:
     make_user: Callable[..., User]
     actor: User | None
     _other: User | None = None
+    _approver: User | None = None
     _secrets: dict[int, str] = field(default_factory=dict)
+    _ambassadors: set[int] = field(default_factory=set)
     _session: bool = False
 
     @property
@@ -250,12 +328,23 @@ class World:
         return self._other
 
     @property
+    def approver(self) -> User:
+        """A curator who approves stories: nobody approves their own (unless an admin allows
+        it), and the acting curator's own story must be approvable too."""
+        if self._approver is None:
+            self._approver = self.make_user(Role.CURATOR, email="the.approver@example.org")
+        return self._approver
+
+    @property
     def owner(self) -> User:
         """Whose objects OWN means: the actor's, or (for anonymous) someone else's."""
         return self.actor if self.actor is not None else self.other
 
-    def story(self, author: User, *, submitted: bool = False, photo: bool = False) -> StoryRef:
-        """A story by ``author``, made by the app's own operation and committed."""
+    def story(self, author: User, *, submitted: bool = False, approved: bool = False,
+              photo: bool = False) -> StoryRef:
+        """A story by ``author``, made by the app's own operations and committed; ``approved``
+        has :attr:`approver` approve it, public at once (no embargo, no expiry)."""
+        approver = self.approver if approved else None
         with self.app.app_context():
             user = db.session.get(User, author.id)
             assert user is not None
@@ -264,10 +353,40 @@ class World:
             story: Story = create_story(user, title="A story for the matrix",
                                         body="Told to check who may see it.",
                                         topics=["customers"], photos=photos, consent=photo)
-            if submitted:
+            if submitted or approved:
                 submit_story(user, story)
+            if approver is not None:
+                curator = db.session.get(User, approver.id)
+                assert curator is not None
+                decide(curator, story, Verdict.APPROVE)
+                assert story.is_public, story.status
             ref = StoryRef(story.id, [(m.id, "thumb" if "thumb" in m.renditions
-                                       else sorted(m.renditions)[0]) for m in story.media])
+                                       else sorted(m.renditions)[0]) for m in story.media],
+                           story.slug)
+            db.commit()
+        return ref
+
+    def ambassador(self, user: User) -> None:
+        """``user`` opts in as an ambassador (once), following the matrix's topic."""
+        if user.id in self._ambassadors:
+            return
+        with self.app.app_context():
+            person = db.session.get(User, user.id)
+            assert person is not None
+            opt_in(person, topics=["customers"])
+            db.commit()
+        self._ambassadors.add(user.id)
+
+    def share(self, user: User) -> ShareRef:
+        """``user``, as an ambassador, shares an approved story of their own."""
+        story = self.story(user, approved=True)
+        self.ambassador(user)
+        with self.app.app_context():
+            person = db.session.get(User, user.id)
+            found = db.session.get(Story, story.id)
+            assert person is not None and found is not None
+            share = share_story(person, found, network="linkedin", text="Proud of this one")
+            ref = ShareRef(share.id, share.code)
             db.commit()
         return ref
 
@@ -294,10 +413,15 @@ class World:
             self._session = True
 
     def story_for(self, target: Target, *, needs_submitted: bool = False,
-                  photo: bool = False) -> StoryRef:
+                  needs_approved: bool = False, photo: bool = False) -> StoryRef:
         if target is Target.OWN:
-            return self.story(self.owner, submitted=needs_submitted, photo=photo)
+            return self.story(self.owner, submitted=needs_submitted, approved=needs_approved,
+                              photo=photo)
         return self.story(self.other, submitted=target is Target.FOREIGN_SUBMITTED, photo=True)
+
+    def share_for(self, target: Target) -> ShareRef:
+        """The acting user's own share, or (any FOREIGN target) another ambassador's."""
+        return self.share(self.owner if target is Target.OWN else self.other)
 
     def call(self, rule: Rule, method: str, target: Target, *,
              body: Literal["valid", "junk"] = "valid",
@@ -312,6 +436,9 @@ class World:
         assert built is not None, f"cannot build {rule.rule} from {values}"
         path = built[1]
         headers: dict[str, str] = {}
+        prepare = SETUP.get((rule.endpoint, method))
+        if prepare is not None and self.actor is not None:
+            prepare(self)
         if self.actor is not None:
             mode = ("bearer" if is_api(rule) else "session") if auth == "role" else auth
             if mode == "bearer":
@@ -346,6 +473,36 @@ def _photo(world: World, target: Target) -> dict[str, Any]:
     ref = world.story_for(target, photo=True)
     asset_id, rendition = ref.media[0]
     return {"asset_id": asset_id, "rendition": rendition}
+
+
+def _approved_story(world: World, target: Target) -> dict[str, Any]:
+    """The story approved (OWN), or another's draft / submitted story."""
+    return {"story_id": world.story_for(target, needs_approved=True).id}
+
+
+def _story_to_share(world: World, target: Target) -> dict[str, Any]:
+    """Sharing needs an ambassador: the acting user opts in whatever the target, so that
+    only the story (approved and public, or another's draft / submitted one) decides."""
+    if world.actor is not None:
+        world.ambassador(world.actor)
+    return _approved_story(world, target)
+
+
+def _share(world: World, target: Target) -> dict[str, Any]:
+    """The acting ambassador's own share, or another ambassador's (shares are personal)."""
+    if world.actor is not None:
+        world.ambassador(world.actor)
+    return {"share_id": world.share_for(target).id}
+
+
+def _tracked_link(world: World, target: Target) -> dict[str, Any]:
+    return {"code": world.share_for(target).code}
+
+
+def _public_page(world: World, target: Target) -> dict[str, Any]:
+    """An approved story by its slug; another's draft or submitted story (no slug yet) by id."""
+    ref = world.story_for(target, needs_approved=True)
+    return {"ref": ref.slug if target is Target.OWN else ref.id}
 
 
 def _token(world: World, target: Target) -> dict[str, Any]:
@@ -397,6 +554,37 @@ BUILDERS: dict[str, Builder] = {
     "/api/v1/stories/<id:story_id>/curator-edit": _story(needs_submitted=True),
     "/api/v1/stories/<id:story_id>/comments": _story(needs_submitted=True),
     "/api/v1/stories/<id:story_id>/revisions": _story(needs_submitted=True),
+    "/stories/<id:story_id>/share": _story_to_share,
+    "/stories/<id:story_id>/share/check": _story_to_share,
+    "/shares/<id:share_id>": _share,
+    "/shares/<id:share_id>/posted": _share,
+    "/l/<code>": _tracked_link,
+    "/s/<ref>": _public_page,
+    "/stories/<id:story_id>/travel": _approved_story,
+    "/review/<id:story_id>/retract": _approved_story,
+    "/api/v1/stories/<id:story_id>/shares": _story_to_share,
+    "/api/v1/stories/<id:story_id>/shares/check": _story_to_share,
+    "/api/v1/shares/<id:share_id>": _share,
+    "/api/v1/shares/<id:share_id>/posted": _share,
+    "/api/v1/stories/<id:story_id>/travel": _approved_story,
+    "/api/v1/stories/<id:story_id>/retract": _approved_story,
+}
+
+
+def _as_ambassador(world: World) -> None:
+    assert world.actor is not None
+    world.ambassador(world.actor)
+
+
+#: (endpoint, method) -> what the acting user must be before the request, for routes whose
+#: state is not an object in the URL (those have a builder in BUILDERS): an ambassador's
+#: feed and impact need one who opted in. Anonymous callers are not set up.
+SETUP: dict[tuple[str, str], Callable[[World], None]] = {
+    ("ambassadors.opt_out", "POST"): _as_ambassador,
+    ("ambassadors.feed", "GET"): _as_ambassador,
+    ("analytics.impact", "GET"): _as_ambassador,
+    ("api.feed", "GET"): _as_ambassador,
+    ("api.impact", "GET"): _as_ambassador,
 }
 
 STORY_FORM = {"title": "Our new bakery line", "body": "It smells great.",
@@ -404,6 +592,9 @@ STORY_FORM = {"title": "Our new bakery line", "body": "It smells great.",
 
 
 SEND_BACK = {"decision": "request_changes", "comment": "Please add who is in the photo."}
+SHARE = {"network": "linkedin", "text": "Proud of what our colleagues did {link}"}
+POSTED = {"post_url": "https://www.linkedin.com/feed/update/urn:li:activity:1"}
+RETRACT = {"reason": "The customer asked us to take it down."}
 
 
 def _photo_upload() -> tuple[io.BytesIO, str]:
@@ -450,6 +641,17 @@ REQUESTS: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("api.review", "POST"): lambda w: {"json": SEND_BACK},
     ("api.curator_edit", "POST"): lambda w: {"json": {"body": "Edited lightly by a curator."}},
     ("api.add_comment", "POST"): lambda w: {"json": {"body": "Who took the photo?"}},
+    ("ambassadors.page", "POST"): lambda w: {"data": {"topics": ["customers"]}},
+    ("sharing.compose", "POST"): lambda w: {"data": SHARE},
+    ("sharing.check", "POST"): lambda w: {"data": SHARE},
+    ("sharing.posted", "POST"): lambda w: {"data": POSTED},
+    ("curation.retract", "POST"): lambda w: {"data": RETRACT},
+    ("api.ambassador_choice", "POST"): lambda w: {"json": {"opt_in": True,
+                                                           "topics": ["customers"]}},
+    ("api.create_share", "POST"): lambda w: {"json": SHARE},
+    ("api.check_share", "POST"): lambda w: {"json": SHARE},
+    ("api.share_posted", "POST"): lambda w: {"json": POSTED},
+    ("api.retract", "POST"): lambda w: {"json": RETRACT},
 }
 
 
@@ -599,7 +801,7 @@ def test_no_stale_rows(app: Flask) -> None:
     tables: dict[str, Iterable[tuple[str, str]]] = {
         "EXPECTED": EXPECTED, "FOREIGN_DRAFT": FOREIGN_DRAFT,
         "FOREIGN_SUBMITTED": FOREIGN_SUBMITTED, "REQUESTS": REQUESTS,
-        "BEARER_PAGES": BEARER_PAGES}
+        "BEARER_PAGES": BEARER_PAGES, "SETUP": SETUP}
     stale: dict[str, list[Any]] = {name: sorted(set(keys) - present)
                                    for name, keys in tables.items()}
     stale["BUILDERS"] = sorted(BUILDERS.keys() - {r.rule for r in app.url_map.iter_rules()})

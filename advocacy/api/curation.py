@@ -38,7 +38,7 @@ from advocacy.security import requires
 from advocacy.stories import operations as stories
 from advocacy.text import parse_id, require_storable
 
-NETWORKS = frozenset(curation.CAPTION_LIMITS)
+NETWORKS = curation.NETWORK_VALUES
 
 
 @blueprint.route("/guidelines/check", methods=["POST"])

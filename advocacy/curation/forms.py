@@ -16,12 +16,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from advocacy.curation.models import VERDICT_LABELS
+from advocacy.sharing.networks import NETWORK_LABELS, Network
 from advocacy.stories.forms import CheckboxList
 
 #: What datetime-local inputs send (with or without seconds).
 TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-NETWORK_NAMES = {"linkedin": "LinkedIn", "x": "X", "mastodon": "Mastodon",
-                 "bluesky": "Bluesky", "facebook": "Facebook"}
+#: The networks the desk suggests captions for (WhatsApp and e-mail need none).
+NETWORK_NAMES = {network.value: NETWORK_LABELS[network] for network in (
+    Network.LINKEDIN, Network.X, Network.MASTODON, Network.BLUESKY, Network.FACEBOOK)}
 
 
 class DecisionForm(FlaskForm):

@@ -21,6 +21,8 @@ from advocacy.guidelines import Finding
 from advocacy.paging import Page, paginate
 from advocacy.rulebook import operations as rulebook
 from advocacy.settings.operations import SELF_APPROVAL, setting
+from advocacy.sharing.networks import Network, compose, measure
+from advocacy.sharing.operations import tracked_url
 from advocacy.signals import (
     comment_added,
     story_decided,
@@ -40,9 +42,9 @@ from advocacy.stories.states import StoryAction, StoryStatus, next_status
 from advocacy.text import require_storable, slugify
 
 COMMENT_MAX = 4000
-#: Networks a curator may suggest a caption for, with the longest caption each takes.
-CAPTION_LIMITS = {"linkedin": 3000, "x": 280, "mastodon": 500, "bluesky": 300,
-                  "facebook": 3000, "whatsapp": 3000, "email": 3000}
+#: The longest caption for networks that take any length (Facebook, WhatsApp, e-mail).
+CAPTION_MAX = 3000
+NETWORK_VALUES = frozenset(network.value for network in Network)
 #: How long an open review page counts as "someone is looking at it".
 PRESENCE_WINDOW = timedelta(minutes=5)
 
@@ -171,7 +173,7 @@ def _captions(curator: User, story: Story, raw: Mapping[str, Any] | None,
     captions: dict[str, str] = {}
     for network, text in (raw or {}).items():
         field = f"caption_{network}"
-        if network not in CAPTION_LIMITS:
+        if network not in NETWORK_VALUES:
             errors.setdefault("captions", []).append(
                 _l("Unknown network: %(network)s.", network=str(network)[:40]))
             continue
@@ -181,10 +183,13 @@ def _captions(curator: User, story: Story, raw: Mapping[str, Any] | None,
         text = require_storable(text, field).strip()
         if not text:
             continue
-        if len(text) > CAPTION_LIMITS[network]:
+        # Counted as the network will count it, with the share's link added.
+        length = measure(Network(network), compose(text, tracked_url("x" * 8)))
+        limit = length.limit or CAPTION_MAX
+        if not length.fits or length.count > limit:
             errors.setdefault(field, []).append(
-                _l("This network takes at most %(max)d characters; this caption has %(n)d.",
-                   max=CAPTION_LIMITS[network], n=len(text)))
+                _l("With the link added, this caption counts %(n)d on this network; the limit "
+                   "is %(max)d.", max=limit, n=length.count))
             continue
         stopped = rulebook.blocking(rulebook.check_text(
             curator, text, topics=[t.slug for t in story.topics], network=network))

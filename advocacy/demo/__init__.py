@@ -19,6 +19,7 @@ from werkzeug.datastructures import FileStorage
 from advocacy import database as db
 from advocacy.accounts.models import Role, User
 from advocacy.accounts.operations import create_user, ensure_department
+from advocacy.ambassadors import operations as ambassadors
 from advocacy.curation import operations as curation
 from advocacy.curation.models import Verdict
 from advocacy.rulebook import operations as rulebook
@@ -120,5 +121,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
             curation.decide(curator, story, Verdict.APPROVE,
                             comment="Lovely story, thank you! (DEMO)",
                             captions={"linkedin": f"{title.removeprefix('[DEMO] ')} #werkenbij"})
+    # The curator shares stories too: the feed, the composer and the impact page have
+    # something to show. The employee's opt-in stays their own choice.
+    ambassadors.opt_in(curator, topics=[slug for slug, _name in TOPICS])
     db.session.flush()
     return credentials
