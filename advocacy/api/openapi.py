@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
-from flask import url_for
+from flask import current_app, url_for
 
 from advocacy.notifications.models import NotificationKind
+from advocacy.sharing.models import ShareStatus
+from advocacy.sharing.networks import Network, Unit
 from advocacy.stories.states import StoryStatus
+
+NETWORKS = [network.value for network in Network]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -32,12 +36,73 @@ def _error(description: str) -> dict[str, Any]:
     return _json(_ref("Error"), description)
 
 
+ERROR_TEXTS = {400: "Malformed request", 401: "Missing or invalid token",
+               403: "Role does not allow this", 404: "Not found (or not yours to see)",
+               409: "State does not allow this", 413: "Request or file too large",
+               415: "Unsupported content", 422: "Invalid input", 429: "Rate limited"}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
-    texts = {400: "Malformed request", 401: "Missing or invalid token",
-             403: "Role does not allow this", 404: "Not found (or not yours to see)",
-             409: "State does not allow this", 413: "File too large",
-             415: "Unsupported content", 422: "Invalid input", 429: "Rate limited"}
-    return {str(code): _error(texts[code]) for code in codes}
+    return {str(code): _error(ERROR_TEXTS[code]) for code in codes}
+
+
+#: What an error's ``details`` hold, by error code (besides ``fields``).
+ERROR_DETAILS: dict[str, dict[str, Any]] = {
+    "unknown_fields": {"required": ["unknown"], "properties": {
+        "unknown": {"type": "array", "items": {"type": "string"}}}},
+    "unknown_network": {"required": ["allowed"], "properties": {
+        "allowed": {"type": "array", "items": {"enum": NETWORKS}}}},
+    "text_too_long": {"properties": {
+        "count": {"type": "integer", "description": "The text as the network counts it, "
+                                                    "tracked link included"},
+        "limit": {"type": "integer"}, "unit": {"enum": list(get_args(Unit))}},
+        "description": "`count`, `limit` and `unit` when the text does not fit the network; "
+                       "none for a text over 10,000 characters, refused before counting"},
+    "guidelines_block": {"required": ["findings"], "properties": {
+        "findings": {"type": "array", "items": _ref("Finding"),
+                     "description": "Every finding, the blocking ones and the others"}}},
+    "invalid_instance": {"required": ["reason"], "properties": {"reason": {
+        "type": "string", "description": "Which rule refused the name: missing, too_long, "
+        "characters, scheme, path, query, fragment, userinfo, port, ip_address, invalid, "
+        "private or single_label"}}},
+    "page_out_of_range": {"required": ["pages"], "properties": {"pages": {"type": "integer"}}},
+    "embargoed": {"required": ["embargo_until"], "properties": {
+        "embargo_until": {"type": "string", "format": "date-time"}}},
+    "no_longer_public": {"required": ["status"], "properties": {
+        "status": {"enum": [s.value for s in StoryStatus]}}},
+    "not_approved": {"required": ["status"], "properties": {
+        "status": {"enum": [s.value for s in StoryStatus]}}},
+    "illegal_transition": {"required": ["status", "action"], "properties": {
+        "status": {"enum": [s.value for s in StoryStatus]}, "action": {"type": "string"}}},
+    "stale": {"properties": {"version": {"type": "integer"},
+                             "status": {"enum": [s.value for s in StoryStatus]}}},
+    "too_large": {"properties": {"max_bytes": {"type": "integer"}}},
+    "rate_limited": {"properties": {"limit": {"type": "string"}}},
+}
+
+
+def _refusals(codes: dict[int, tuple[str, ...]]) -> dict[str, Any]:
+    """Error responses naming the codes each status can carry, with their ``details``."""
+    responses: dict[str, Any] = {}
+    for status, names in sorted(codes.items()):
+        known = [{"if": {"properties": {"code": {"const": name}}},
+                  "then": {"properties": {"details": {"type": "object", **ERROR_DETAILS[name]}}}}
+                 for name in names if name in ERROR_DETAILS]
+        error: dict[str, Any] = {"type": "object", "properties": {"code": {"enum": list(names)}}}
+        if known:
+            error["allOf"] = known
+        listed = ", ".join(f"`{name}`" for name in names)
+        responses[str(status)] = _json(
+            {"allOf": [_ref("Error"), {"type": "object", "properties": {"error": error}}]},
+            f"{ERROR_TEXTS[status]}: {listed}")
+    return responses
+
+
+#: The refusals of every route that reads a JSON body, and of every route.
+BODY_REFUSALS: dict[int, tuple[str, ...]] = {
+    400: ("invalid_json", "unknown_fields"), 413: ("too_large",),
+    415: ("unsupported_media_type",)}
+SIGNED_IN: dict[int, tuple[str, ...]] = {401: ("unauthorized",)}
 
 
 def _list_of(name: str) -> dict[str, Any]:
@@ -53,7 +118,10 @@ SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message", "details"], "properties": {
             "code": {"type": "string"}, "message": {"type": "string"},
-            "details": {"type": "object"}}}}},
+            "details": {"type": "object", "properties": {"fields": {
+                "type": "object", "additionalProperties": {
+                    "type": "array", "items": {"type": "string"}},
+                "description": "Messages per input field, for fields in error"}}}}}}},
     "Topic": {"type": "object", "required": ["slug", "name"], "properties": {
         "slug": {"type": "string"}, "name": {"type": "string"}}},
     "User": {"type": "object", "properties": {
@@ -161,6 +229,103 @@ SCHEMAS: dict[str, Any] = {
                    "description": "Slugs of existing topics (GET /topics)"},
         "media": {"type": "array", "items": {"type": "string", "format": "binary"}},
         "consent": {"type": "boolean"}}},
+    "Ambassador": {"type": "object", "required": ["opted_in", "topics", "mastodon_instance",
+                                                  "named_in_reports", "opted_in_at"],
+                   "description": "Whether you opted in and your choices; after opting out "
+                                  "(or before opting in) false, empty and null.",
+                   "properties": {
+        "opted_in": {"type": "boolean"},
+        "topics": {"type": "array", "items": {"type": "string"},
+                   "description": "Slugs of the topics whose stories your feed shows"},
+        "mastodon_instance": {"type": ["string", "null"],
+                              "description": "Your Mastodon server's host name, for Mastodon "
+                                             "share links"},
+        "named_in_reports": {"type": "boolean",
+                             "description": "Whether curators' reports may name you"},
+        "opted_in_at": {"type": ["string", "null"], "format": "date-time"}}},
+    "FeedItem": {"allOf": [_ref("Story"), {
+        "type": "object", "required": ["shared_on"], "properties": {"shared_on": {
+            "type": "array", "items": {"enum": NETWORKS}, "uniqueItems": True,
+            "description": "The networks you shared this story to already, sorted"}}}]},
+    "Share": {"type": "object",
+              "required": ["id", "story_id", "network", "status", "text", "tracked_url",
+                           "intent_url", "post_url", "created_at", "posted_at", "clicks"],
+              "properties": {
+        "id": {"type": "integer"}, "story_id": {"type": "integer"},
+        "network": {"enum": NETWORKS},
+        "status": {"enum": [s.value for s in ShareStatus],
+                   "description": "`opened`: the share link was handed out (the hub cannot "
+                                  "see whether you posted); `posted`: you said you posted it"},
+        "text": {"type": "string", "description": "Your text with the tracked link in it"},
+        "tracked_url": {"type": "string", "format": "uri",
+                        "description": "This share's own link (/l/<code>), counting clicks "
+                                       "on its way to the story's public page"},
+        "intent_url": {"type": ["string", "null"], "format": "uri",
+                       "description": "The network's share link: it opens your own composer "
+                                      "with the text (a mailto: link for e-mail); nothing is "
+                                      "posted until you post it there. Null for Mastodon "
+                                      "while you have no server set"},
+        "post_url": {"type": ["string", "null"], "format": "uri",
+                     "description": "Your post's address, when you gave it"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "posted_at": {"type": ["string", "null"], "format": "date-time"},
+        "clicks": _ref("NetworkFigures")}},
+    "Composition": {"type": "object",
+                    "required": ["network", "text", "length", "findings", "similarity",
+                                 "nearly_identical"], "properties": {
+        "network": {"enum": NETWORKS},
+        "text": {"type": "string",
+                 "description": "The text as it would be shared, with a stand-in tracked link "
+                                "as long as the real one"},
+        "length": {"type": "object", "required": ["count", "limit", "unit", "fits"],
+                   "properties": {
+            "count": {"type": "integer", "minimum": 0},
+            "limit": {"type": ["integer", "null"],
+                      "description": "Null where the network sets no limit (Facebook, "
+                                     "WhatsApp, e-mail)"},
+            "unit": {"enum": list(get_args(Unit)),
+                     "description": "`weighted` on X (links 23, wide characters 2), "
+                                    "`graphemes` on Bluesky, `characters` elsewhere"},
+            "fits": {"type": "boolean",
+                     "description": "Whether the network takes it (Bluesky also caps a post "
+                                    "at 3,000 bytes)"}}},
+        "findings": {"type": "array", "items": _ref("Finding"),
+                     "description": "The brand guidelines on this text for this network; a "
+                                    "finding with `addition` offers the text to add"},
+        "similarity": {"type": "number", "minimum": 0, "maximum": 1,
+                       "description": "Closeness to the latest posts of this story on this "
+                                      "network (yours included)"},
+        "nearly_identical": {"type": "boolean",
+                             "description": "Similarity of 0.9 or more: networks treat such "
+                                            "posts as duplicates and readers as staged"}}},
+    "NetworkFigures": {"type": "object", "required": ["shares", "clicks", "visitors",
+                                                      "previews"], "properties": {
+        "shares": {"type": "integer", "minimum": 0},
+        "clicks": {"type": "integer", "minimum": 0,
+                   "description": "Clicks by people on tracked links (not bots or previews)"},
+        "visitors": {"type": "integer", "minimum": 0,
+                     "description": "People who clicked, each counted once a day"},
+        "previews": {"type": "integer", "minimum": 0,
+                     "description": "Networks fetching the link for its preview card"}}},
+    "Figures": {"allOf": [_ref("NetworkFigures"), {
+        "type": "object", "required": ["networks", "days"], "properties": {
+            "networks": {"type": "object", "propertyNames": {"enum": NETWORKS},
+                         "additionalProperties": _ref("NetworkFigures"),
+                         "description": "The same figures per network shared to"},
+            "days": {"type": "array", "description": "Per day (UTC), oldest first",
+                     "items": {"type": "object", "required": ["day", "shares", "clicks"],
+                               "properties": {
+                                   "day": {"type": "string", "format": "date"},
+                                   "shares": {"type": "integer", "minimum": 0},
+                                   "clicks": {"type": "integer", "minimum": 0}}}}}}]},
+    "TeamRow": {"allOf": [_ref("NetworkFigures"), {
+        "type": "object", "required": ["department", "ambassadors"], "properties": {
+            "department": {"type": ["string", "null"],
+                           "description": "Null for people in no department"},
+            "ambassadors": {"type": "integer", "minimum": 0,
+                            "description": "Who is an ambassador now"},
+            "visitors": {"type": "integer",
+                         "description": "Not counted per team yet: 0"}}}]},
 }
 
 
@@ -246,6 +411,7 @@ def openapi_document() -> dict[str, Any]:
             "summary": "Withdraw from review", "responses": {
                 "200": story, **_errors(401, 404, 409)}}},
         **_curation_paths(story),
+        **_sharing_paths(story),
     }
     return {
         "openapi": "3.1.0",
@@ -262,7 +428,7 @@ def openapi_document() -> dict[str, Any]:
 
 def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
     """The guidelines check, the review desk, the thread and notifications."""
-    networks = ["linkedin", "x", "mastodon", "bluesky", "facebook", "whatsapp", "email"]
+    networks = NETWORKS
     return {
         "/guidelines/check": {"post": {
             "summary": "Check a text against the brand guidelines, as you (your department)",
@@ -340,4 +506,176 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
             "responses": {"200": _json({"allOf": [_list_of("Notification"), {
                 "type": "object", "properties": {"unread": {"type": "integer"}}}]},
                 "Notifications"), **_errors(400, 401)}}},
+    }
+
+
+def _sharing_paths(story: dict[str, Any]) -> dict[str, Any]:
+    """Opting in, the feed, sharing, impact, where a story travelled, teams and retraction."""
+    share_id = {"name": "share_id", "in": "path", "required": True,
+                "schema": {"type": "integer"}}
+    share = _json(_ref("Share"), "The share")
+    not_shareable = ("embargoed", "no_longer_public", "not_approved")
+    network = {"enum": NETWORKS, "description": "Exactly as written here, lower case"}
+    text = {"type": ["string", "null"], "maxLength": 10000,
+            "description": "Your words; the tracked link goes where it says {link}, else "
+                           "after a space at the end"}
+    sharing_errors = "403 `not_an_ambassador` until you opt in; 404 when the story does not " \
+        "exist or you may not know it does; 409 `embargoed` (with `embargo_until`) before " \
+        "its embargo ends, `no_longer_public` once retracted, withdrawn or expired, " \
+        "`not_approved` for a story you may see that is not approved (your own, or one under " \
+        "review for curators)."
+    return {
+        "/ambassador": {
+            "get": {"summary": "Whether you are an ambassador, and your choices",
+                    "responses": {"200": _json(_ref("Ambassador"), "Your choices"),
+                                  **_refusals(SIGNED_IN)}},
+            "post": {
+                "summary": "Opt in as an ambassador, change your choices, or opt out",
+                "description": "`opt_in: true` makes you an ambassador (again) and changes "
+                               "what else is sent: `topics` replaces the topics of your feed, "
+                               "`mastodon_instance` is remembered for Mastodon share links "
+                               "(null or an empty string forgets it), `named_in_reports` lets "
+                               "curators' reports name you. `opt_in: false` opts out: your "
+                               "topics and choices go and your shares keep only anonymous "
+                               "totals (network, story, team, clicks) without you, your words "
+                               "or your posts' addresses; other fields are then ignored.",
+                "requestBody": _json_request({
+                    "opt_in": {"type": "boolean"},
+                    "topics": {"type": ["array", "null"], "items": {"type": "string"},
+                               "description": "Slugs of existing topics (GET /topics)"},
+                    "mastodon_instance": {
+                        "type": ["string", "null"],
+                        "description": "A host name such as mastodon.social; an https:// "
+                                       "address or an @user@server handle is reduced to it"},
+                    "named_in_reports": {"type": ["boolean", "null"]}}, required=("opt_in",)),
+                "responses": {"200": _json(_ref("Ambassador"), "Your choices now"),
+                              **_refusals({**BODY_REFUSALS, **SIGNED_IN, 422: (
+                                  "missing_field", "invalid_type", "invalid_topics",
+                                  "invalid_instance", "invalid_characters")})}}},
+        "/feed": {"get": {
+            "summary": "Stories you may share now, on your topics, newest approval first",
+            "description": "Approved stories past their embargo and before their expiry, on "
+                           "the topics you chose. Each is a story with `shared_on`, the "
+                           "networks you shared it to already. An empty feed has one empty "
+                           "page; a page beyond the last is 404 `page_out_of_range` (with "
+                           "`pages`).",
+            "parameters": [
+                {"name": "page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 999999}},
+                {"name": "per_page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 999999,
+                            "default": current_app.config["FEED_PER_PAGE"]},
+                 "description": "Larger values than 100 are answered with 100 per page"}],
+            "responses": {
+                "200": _json({"allOf": [_list_of("FeedItem"), {
+                    "type": "object", "required": ["page", "per_page", "total", "pages"]}]},
+                    "A page of the feed"),
+                **_refusals({400: ("invalid_page",), **SIGNED_IN, 403: ("not_an_ambassador",),
+                             404: ("page_out_of_range",)})}}},
+        "/stories/{story_id}/shares": {"parameters": [STORY_ID], "post": {
+            "summary": "Share a story: its own tracked link and the network's share link",
+            "description": "Records the share (`opened`) with a tracked link of its own, put "
+                           "where your text says {link}, else after a space at the end. "
+                           "`intent_url` opens your own composer on the network with the "
+                           "text: the hub never posts anything. The text, link included, must "
+                           "fit the network as it counts it (422 `text_too_long` with `count`, "
+                           "`limit` and `unit`) and pass the brand guidelines (422 "
+                           "`guidelines_block` with `findings`). Mastodon needs your server: "
+                           "`mastodon_instance`, remembered for next time, or the one you gave "
+                           "before (422 `instance_required`, `invalid_instance`). `account_id` "
+                           "and `scheduled_at` are for posting directly through a connected "
+                           "account, which is not available yet: a value is refused with 422 "
+                           "`unknown_account` or `scheduling_needs_account`. " + sharing_errors,
+            "requestBody": _json_request({
+                "network": network, "text": text,
+                "mastodon_instance": {"type": ["string", "null"],
+                                      "description": "Your Mastodon server; used and "
+                                                     "remembered when `network` is mastodon"},
+                "account_id": {"type": ["integer", "null"],
+                               "description": "Reserved for direct posting: leave out"},
+                "scheduled_at": {"type": ["string", "null"], "format": "date-time",
+                                 "description": "Reserved for direct posting: leave out"}},
+                required=("network",)),
+            "responses": {"201": share, **_refusals({
+                **BODY_REFUSALS, **SIGNED_IN, 403: ("not_an_ambassador",),
+                404: ("not_found",), 409: not_shareable,
+                422: ("unknown_network", "invalid_text", "text_too_long", "invalid_characters",
+                      "guidelines_block", "instance_required", "invalid_instance",
+                      "unknown_account", "scheduling_needs_account")})}}},
+        "/stories/{story_id}/shares/check": {"parameters": [STORY_ID], "post": {
+            "summary": "What the composer shows, recording nothing",
+            "description": "The text with a stand-in tracked link of the real length, counted "
+                           "as the network counts it (a text that does not fit is answered, "
+                           "with `fits` false, not refused), the brand guidelines' findings "
+                           "and how close it comes to the latest posts of this story on this "
+                           "network. Rate limited per account together with "
+                           "/guidelines/check (429). " + sharing_errors,
+            "requestBody": _json_request({"network": network, "text": text},
+                                         required=("network",)),
+            "responses": {"200": _json(_ref("Composition"), "The composed text and checks"),
+                          **_refusals({**BODY_REFUSALS, **SIGNED_IN,
+                                       403: ("not_an_ambassador",), 404: ("not_found",),
+                                       409: not_shareable,
+                                       422: ("unknown_network", "invalid_text", "text_too_long",
+                                             "invalid_characters"),
+                                       429: ("rate_limited",)})}}},
+        "/shares/{share_id}": {"parameters": [share_id], "get": {
+            "summary": "One of your shares, with its clicks so far",
+            "description": "Shares are personal: anyone else's is 404, and so are yours after "
+                           "you opted out (they are anonymous totals then).",
+            "responses": {"200": share, **_refusals({**SIGNED_IN, 404: ("not_found",)})}}},
+        "/shares/{share_id}/posted": {"parameters": [share_id], "post": {
+            "summary": "Say you posted it, optionally with your post's address",
+            "description": "Sets `posted` (and `posted_at`, the first time). With `post_url` "
+                           "the hub can link to your post, and point you at it should the "
+                           "story be retracted; saying it again changes the address. Send "
+                           "`{}` to leave it out.",
+            "requestBody": _json_request({"post_url": {
+                "type": ["string", "null"], "maxLength": 2048,
+                "description": "The full http(s) address of your post"}}),
+            "responses": {"200": share, **_refusals({
+                **BODY_REFUSALS, **SIGNED_IN, 404: ("not_found",),
+                422: ("invalid_post_url",)})}}},
+        "/impact": {"get": {
+            "summary": "What your shares did: in all, per network and per day",
+            "description": "All your shares; `days` holds the last 30 days, today last.",
+            "responses": {"200": _json(_ref("Figures"), "Your figures"),
+                          **_refusals({**SIGNED_IN, 403: ("not_an_ambassador",)})}}},
+        "/stories/{story_id}/travel": {"parameters": [STORY_ID], "get": {
+            "summary": "Where a story went: its shares and clicks per network (its author "
+                       "and curators)",
+            "description": "Whoever shared it, anonymously: no sharer is named, and shares of "
+                           "ambassadors who opted out still count. `days` is empty here. 404 "
+                           "for anyone but the author and curators.",
+            "responses": {"200": _json(_ref("Figures"), "The story's figures"),
+                          **_refusals({**SIGNED_IN, 404: ("not_found",)})}}},
+        "/reports/teams": {"get": {
+            "summary": "Ambassadors, shares and clicks per department (curators); nobody "
+                       "by name",
+            "description": "A row for each department with ambassadors or shares, most clicks "
+                           "first; shares of people who opted out stay in their team's "
+                           "totals. Not paged: `total` is the number of rows.",
+            "responses": {
+                "200": _json({"type": "object", "required": ["items", "total"], "properties": {
+                    "items": {"type": "array", "items": _ref("TeamRow")},
+                    "total": {"type": "integer"}}}, "The teams"),
+                **_refusals({**SIGNED_IN, 403: ("forbidden",)})}}},
+        "/stories/{story_id}/retract": {"parameters": [STORY_ID], "post": {
+            "summary": "Take an approved story back (curators)",
+            "description": "The story becomes `archived` with `retracted_at`: its public page "
+                           "answers 410, it leaves feeds and can no longer be shared, and its "
+                           "author and everyone who shared it are notified with the reason "
+                           "(each sharer with their post's address, when they gave it) so "
+                           "posts come down. 409 `illegal_transition` unless it is approved, "
+                           "`stale` when `version` is not the story's; 404 for drafts.",
+            "requestBody": _json_request({
+                "reason": {"type": "string", "maxLength": 2000,
+                           "description": "Read by the author and the ambassadors"},
+                "version": {"type": "integer", "description": "Refuse with 409 if the story "
+                                                             "changed"}}, required=("reason",)),
+            "responses": {"200": story, **_refusals({
+                **BODY_REFUSALS, **SIGNED_IN, 403: ("forbidden",), 404: ("not_found",),
+                409: ("illegal_transition", "stale"),
+                422: ("invalid_type", "invalid_characters", "reason_required",
+                      "reason_too_long")})}}},
     }

@@ -237,6 +237,13 @@ def _remember_instance(ambassador: Ambassador, raw: object) -> None:
 def _require_fits(length: TextLength) -> None:
     if length.fits:
         return
+    if length.bytes_over:  # Bluesky: within 300 graphemes, yet over its 3,000 bytes
+        raise Rejected("text_too_long",
+                       _l("This text is too large for this network: shorten it, especially "
+                          "emoji and other special characters."),
+                       status=422, field="text",
+                       details={"count": length.count, "limit": length.limit,
+                                "unit": length.unit, "bytes_over": True})
     raise Rejected("text_too_long",
                    _l("This text counts %(count)d on this network; the limit is %(limit)d.",
                       count=length.count, limit=length.limit or 0),
