@@ -132,6 +132,8 @@ def register_extensions(app: Flask) -> None:
 
 def _commit_unit_of_work(response: Response) -> Response:
     """Commit once per request: only when it succeeded, else roll back."""
+    if not db.in_use():  # e.g. a tracked redirect served from memory: nothing to commit
+        return response
     if response.status_code >= 400:
         db.rollback()
         return response

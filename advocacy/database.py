@@ -103,6 +103,11 @@ def rollback() -> None:
     _run_rollback_callbacks()
 
 
+def in_use() -> bool:
+    """Whether this request or task touched the database at all (a session exists)."""
+    return session.registry.has()
+
+
 def commit() -> None:
     """Commit the unit of work; on failure roll back (with clean-ups) and re-raise."""
     try:

@@ -187,9 +187,13 @@ def counting(engine: Any) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def test_client_signed_in(app: Any, email: str, password: str, next_path: str = "") -> Any:
-    """Flask's test client, signed in through the login form (CSRF on)."""
+def test_client_signed_in(app: Any, email: str, password: str, next_path: str = "",
+                          user_agent: str | None = None) -> Any:
+    """Flask's test client, signed in through the login form (CSRF on); with ``user_agent``
+    it sends that User-Agent with every request (the session is bound to it)."""
     client = app.test_client()
+    if user_agent is not None:
+        client.environ_base["HTTP_USER_AGENT"] = user_agent
     token = csrf_from(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"csrf_token": token, "email": email,
                                            "password": password, "next": next_path})
@@ -497,13 +501,14 @@ def print_summary(summary: dict[str, Summary], labels: dict[str, str]) -> None:
 
 def profile_requests(app: Any, make_environ: Callable[[int], dict[str, Any]], count: int,
                      top: int = 15, expect: Callable[[int], bool] = lambda s: s < 400,
-                     ) -> None:
+                     warmup: int = 200) -> None:
     """Call the WSGI app ``count`` times in this process under cProfile and print the ``top``
     entries by cumulative time.
 
     No server and no test client: ``make_environ(n)`` builds each request's WSGI environ
-    (all of them before profiling starts). One thread, so no GIL contention with other
-    requests: what one request costs the app.
+    (all of them before profiling starts), after ``warmup`` unprofiled ones (caches,
+    template compilation). One thread, so no GIL contention with other requests: what one
+    request costs the app.
     """
     statuses: list[int] = []
 
@@ -521,7 +526,7 @@ def profile_requests(app: Any, make_environ: Callable[[int], dict[str, Any]], co
             if close:
                 close()
 
-    for n in range(min(200, count)):  # warm-up: caches, template compilation
+    for n in range(warmup):
         call(make_environ(n))
     statuses.clear()
     environs = [make_environ(n) for n in range(count)]
@@ -536,16 +541,88 @@ def profile_requests(app: Any, make_environ: Callable[[int], dict[str, Any]], co
     print(f"profile: {count} requests in-process under cProfile in {elapsed:.2f} s "
           f"({elapsed / count * 1000:.2f} ms per request, profiling overhead included)"
           + (f"; {len(bad)} unexpected statuses, e.g. {bad[0]}" if bad else ""))
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(top)
-    text = out.getvalue()
-    # pstats prints absolute paths; the project's and the virtualenv's are long and alike.
-    text = text.replace(str(VENV_BIN.parent) + "/lib/python3.11/site-packages/", "").replace(
-        str(ROOT) + "/", "")
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
-    print("\n".join(line.rstrip() for line in lines[start:]).rstrip())
+    for order, title in (("cumulative", "cumulative time"), ("tottime", "own time")):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(top)
+        # pstats prints absolute paths; the project's and the virtualenv's are long and alike.
+        text = out.getvalue().replace(
+            str(VENV_BIN.parent) + "/lib/python3.11/site-packages/", "").replace(
+            str(ROOT) + "/", "")
+        lines = text.splitlines()
+        start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+        print(f"  top {top} by {title}:")
+        print("\n".join(line.rstrip() for line in lines[start:]).rstrip())
+
+
+def py_spy() -> Path | None:
+    """The virtualenv's py-spy (``.venv/bin/pip install py-spy``), if installed."""
+    found = VENV_BIN / "py-spy"
+    return found if found.exists() else (Path(p) if (p := shutil.which("py-spy")) else None)
+
+
+_FRAME_LINE = re.compile(r":\d+\)$")
+
+
+def spy_under_load(server: Server, target: Target, args: argparse.Namespace, seconds: float,
+                   tmp: Path, top: int = 15) -> Run | None:
+    """Sample every gunicorn worker of ``server`` with py-spy (100 Hz, without pausing them)
+    while wrk loads ``target`` for ``seconds``, and print the ``top`` functions by inclusive
+    and by own share of the samples. py-spy leaves out idle threads (waiting for a
+    connection or a lock), so the shares are of the time the workers' threads were busy.
+    Answers the wrk run, or None when py-spy is missing or failed."""
+    spy = py_spy()
+    if spy is None:
+        print("py-spy is not installed (.venv/bin/pip install py-spy): no profile under load")
+        return None
+    recorders = []
+    for pid in worker_pids(server):
+        out = tmp / f"py-spy-{pid}.txt"
+        command = [str(spy), "record", "--pid", str(pid), "--duration", f"{seconds:.0f}",
+                   "--rate", "100", "--format", "raw", "--nonblocking", "--output", str(out)]
+        recorders.append((out, subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.PIPE, text=True)))
+    time.sleep(0.5)  # py-spy attaches
+    run = wrk(target, seconds, args)
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for out, process in recorders:
+        try:
+            _stdout, stderr = process.communicate(timeout=seconds + 30)
+        except subprocess.TimeoutExpired:
+            stop(process)
+            continue
+        if process.returncode != 0 or not out.exists():
+            print(f"py-spy failed ({process.returncode}): {stderr.strip()[-500:]}")
+            continue
+        for line in out.read_text(errors="replace").splitlines():
+            stack, _, count_text = line.rpartition(" ")
+            if not stack or not count_text.isdigit():
+                continue
+            count = int(count_text)
+            frames = [_FRAME_LINE.sub(")", frame) for frame in stack.split(";")]
+            total += count
+            for frame in set(frames):
+                inclusive[frame] = inclusive.get(frame, 0) + count
+            own[frames[-1]] = own.get(frames[-1], 0) + count
+    if not total:
+        print("py-spy recorded no samples")
+        return run
+    trim = [str(VENV_BIN.parent) + "/lib/python3.11/site-packages/", str(ROOT) + "/",
+            "/usr/lib/python3.11/", "/usr/local/lib/python3.11/"]
+
+    def short(frame: str) -> str:
+        for prefix in trim:
+            frame = frame.replace(prefix, "")
+        return frame
+
+    print(f"py-spy under load: {total} samples of busy threads in {len(recorders)} workers "
+          f"over {seconds:.0f} s ({run.rps:.0f} req/s meanwhile)")
+    for title, table in (("inclusive (cumulative)", inclusive), ("own (self)", own)):
+        print(f"  top {top} by {title} share of the samples:")
+        for frame, count in sorted(table.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"    {count / total:6.1%}  {short(frame)}")
+    return run
 
 
 def wsgi_environ(path: str, headers: dict[str, str]) -> dict[str, Any]:

@@ -280,17 +280,6 @@ FOREIGN_SUBMITTED: dict[tuple[str, str], dict[str, Status]] = {
 #: with the token the API client already holds.
 BEARER_PAGES = frozenset({("media.file", "GET")})
 
-#: KNOWN APP BUG, an expected failure until fixed: these API handlers read the JSON body
-#: before they look up the story or share (every other handler looks the object up first),
-#: so a body that does not validate gets 415 where the caller may not reach the object at
-#: all. The id does not leak (an unknown id gets the same 415), but authorisation must come
-#: first. Only the junk-body check is excused, and strictly: it must still be 415, so once a
-#: handler is fixed the test fails until its row goes from here.
-BODY_READ_BEFORE_OBJECT = frozenset({
-    ("api.create_share", "POST"), ("api.check_share", "POST"), ("api.share_posted", "POST"),
-    ("api.retract", "POST")})
-
-
 # -- the objects a request needs --------------------------------------------------------
 
 
@@ -811,8 +800,7 @@ def test_no_stale_rows(app: Flask) -> None:
     tables: dict[str, Iterable[tuple[str, str]]] = {
         "EXPECTED": EXPECTED, "FOREIGN_DRAFT": FOREIGN_DRAFT,
         "FOREIGN_SUBMITTED": FOREIGN_SUBMITTED, "REQUESTS": REQUESTS,
-        "BEARER_PAGES": BEARER_PAGES, "SETUP": SETUP,
-        "BODY_READ_BEFORE_OBJECT": BODY_READ_BEFORE_OBJECT}
+        "BEARER_PAGES": BEARER_PAGES, "SETUP": SETUP}
     stale: dict[str, list[Any]] = {name: sorted(set(keys) - present)
                                    for name, keys in tables.items()}
     stale["BUILDERS"] = sorted(BUILDERS.keys() - {r.rule for r in app.url_map.iter_rules()})
@@ -860,23 +848,10 @@ def _forbidden(expected: Status) -> bool:
 
 
 def check_junk_body(world: World, rule: Rule, method: str, target: Target,
-                    values: dict[str, Any], path: str, expected: Status) -> bool:
-    """The same refusal with a body that does not validate; True when the answer is the
-    known bug of :data:`BODY_READ_BEFORE_OBJECT` (the test is then marked xfail once all
-    its other checks have passed)."""
+                    values: dict[str, Any], path: str, expected: Status) -> None:
+    """The same refusal with a body that does not validate."""
     junk, _ = world.call(rule, method, target, values=values, body="junk")
-    if (rule.endpoint, method) in BODY_READ_BEFORE_OBJECT and expected != 403:
-        check_status(junk, 415, f"{method} {path} as {world.role}{JUNK_NOTE}: fixed? Then "
-                                f"remove {(rule.endpoint, method)} from BODY_READ_BEFORE_OBJECT")
-        return True
     check_response(world, rule, method, junk, path, expected, JUNK_NOTE)
-    return False
-
-
-def _xfail_if(known_bug: bool) -> None:
-    if known_bug:
-        pytest.xfail("known app bug (BODY_READ_BEFORE_OBJECT): the JSON body is read before "
-                     "the object is looked up, so a junk body gets 415 instead of the refusal")
 
 
 @pytest.mark.parametrize(("endpoint", "method", "role"), [
@@ -886,14 +861,12 @@ def test_another_employees_draft_is_not_found(endpoint: str, method: str, role: 
     """404 with a valid and with an invalid body, and the same answer as for no such id."""
     world = world_for(role)
     expected = FOREIGN_DRAFT[(endpoint, method)][role]
-    known_bug = False
     for rule in rules_for(world.app, endpoint, method):
         values = url_values(world, rule, Target.FOREIGN_DRAFT)
         response, path = world.call(rule, method, Target.FOREIGN_DRAFT, values=values)
         check_response(world, rule, method, response, path, expected)
         if method != "GET" and _forbidden(expected):
-            known_bug |= check_junk_body(world, rule, method, Target.FOREIGN_DRAFT, values,
-                                         path, expected)
+            check_junk_body(world, rule, method, Target.FOREIGN_DRAFT, values, path, expected)
         # The id does not leak: another's draft looks exactly like an id that does not exist.
         nowhere = {k: v + 1_000_000 if k in OBJECT_ARGS else v for k, v in values.items()}
         missing, missing_path = world.call(rule, method, Target.FOREIGN_DRAFT, values=nowhere)
@@ -902,7 +875,6 @@ def test_another_employees_draft_is_not_found(endpoint: str, method: str, role: 
             f"but {missing.status_code} for {missing_path}")
         if is_api(rule):
             assert missing.get_json() == response.get_json(), f"{method} {path} as {role}"
-    _xfail_if(known_bug)
 
 
 @pytest.mark.parametrize(("endpoint", "method", "role"), [
@@ -912,15 +884,13 @@ def test_another_employees_submitted_story(endpoint: str, method: str, role: str
                                            world_for: Callable[[str], World]) -> None:
     world = world_for(role)
     expected = FOREIGN_SUBMITTED[(endpoint, method)][role]
-    known_bug = False
     for rule in rules_for(world.app, endpoint, method):
         values = url_values(world, rule, Target.FOREIGN_SUBMITTED)
         response, path = world.call(rule, method, Target.FOREIGN_SUBMITTED, values=values)
         check_response(world, rule, method, response, path, expected)
         if method != "GET" and _forbidden(expected):
-            known_bug |= check_junk_body(world, rule, method, Target.FOREIGN_SUBMITTED, values,
-                                         path, expected)
-    _xfail_if(known_bug)
+            check_junk_body(world, rule, method, Target.FOREIGN_SUBMITTED, values, path,
+                            expected)
 
 
 # -- sessions and tokens do not cross over ------------------------------------------------------

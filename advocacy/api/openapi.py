@@ -55,7 +55,9 @@ ERROR_DETAILS: dict[str, dict[str, Any]] = {
     "text_too_long": {"properties": {
         "count": {"type": "integer", "description": "The text as the network counts it, "
                                                     "tracked link included"},
-        "limit": {"type": "integer"}, "unit": {"enum": list(get_args(Unit))}},
+        "limit": {"type": "integer"}, "unit": {"enum": list(get_args(Unit))},
+        "bytes_over": {"const": True, "description": "Bluesky: within its 300 graphemes, "
+                                                     "yet over its 3,000 bytes"}},
         "description": "`count`, `limit` and `unit` when the text does not fit the network; "
                        "none for a text over 10,000 characters, refused before counting"},
     "guidelines_block": {"required": ["findings"], "properties": {

@@ -100,10 +100,10 @@ def feed() -> Response:
 @blueprint.route("/stories/<id:story_id>/shares", methods=["POST"])
 @requires()
 def create_share(story_id: int) -> tuple[Response, int]:
+    ambassadors.require_ambassador(current_user)
+    story = sharing.story_to_share(current_user, story_id)  # who may know it, before the body
     body = json_body(allowed={"network", "text", "mastodon_instance", "account_id",
                               "scheduled_at"})
-    ambassadors.require_ambassador(current_user)
-    story = sharing.story_to_share(current_user, story_id)
     if body.get("account_id") is not None:
         # Direct posting needs a connected account; none can be connected yet.
         raise Rejected("unknown_account", _l("You have no connected account with this id. "
@@ -124,9 +124,9 @@ def create_share(story_id: int) -> tuple[Response, int]:
 @check_limited
 def check_share(story_id: int) -> Response:
     """What the composer shows: the count as the network counts it, findings, likeness."""
-    body = json_body(allowed={"network", "text"})
     ambassadors.require_ambassador(current_user)
     story = sharing.story_to_share(current_user, story_id)
+    body = json_body(allowed={"network", "text"})
     network = parse_network(body.get("network"))
     composition = sharing.compose_share(current_user, story, network,
                                         sharing.share_text(body.get("text")))
@@ -143,8 +143,8 @@ def get_share(share_id: int) -> Response:
 @blueprint.route("/shares/<id:share_id>/posted", methods=["POST"])
 @requires()
 def share_posted(share_id: int) -> Response:
-    body = json_body(allowed={"post_url"})
     share = sharing.share_for(current_user, share_id)
+    body = json_body(allowed={"post_url"})
     sharing.mark_posted(current_user, share, post_url=body.get("post_url"))
     return jsonify(share_json(share, ambassadors.ambassador_of(current_user)))
 
@@ -176,8 +176,8 @@ def team_report() -> Response:
 @blueprint.route("/stories/<id:story_id>/retract", methods=["POST"])
 @requires(Role.CURATOR)
 def retract(story_id: int) -> Response:
-    body = json_body(allowed={"reason", "version"})
     story = curation.story_for_review(current_user, story_id)
+    body = json_body(allowed={"reason", "version"})
     curation.retract(current_user, story, string_field(body, "reason"),
                      version=version_field(body))
     return jsonify(story_json(story))

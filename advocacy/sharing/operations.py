@@ -88,15 +88,19 @@ def story_to_share(user: User, story_id: int) -> Story:
         raise NotFound()
     if story.is_public:
         return story
-    if story.approved_at is None and not story.can_view(user):
-        raise NotFound()
-    raise not_shareable(story)
+    approved_once = StoryStatus(story.status) == StoryStatus.APPROVED or story.was_public
+    if not approved_once and not story.can_view(user):
+        raise NotFound()  # in review, a draft, a resubmission: not for others to know
+    raise not_shareable(story, reveal=story.can_view(user))
 
 
-def not_shareable(story: Story) -> Conflict:
+def not_shareable(story: Story, *, reveal: bool) -> Conflict:
+    """Why ``story`` cannot be shared; the embargo's end only for those who may see it."""
     status = StoryStatus(story.status)
     if status == StoryStatus.APPROVED and story.embargo_until is not None and (
             as_utc(story.embargo_until) > utcnow()):
+        if not reveal:  # a quiet period's end is not for every ambassador to read
+            return Conflict("embargoed", _l("This story may not be shared yet."))
         return Conflict("embargoed",
                         _l("This story may not be shared before %(when)s.",
                            when=format_datetime(as_utc(story.embargo_until), "short")),
@@ -104,7 +108,7 @@ def not_shareable(story: Story) -> Conflict:
     if story.was_public:
         return Conflict("no_longer_public",
                         _l("This story has been taken back or has expired and can no longer "
-                           "be shared."), status=status.value)
+                           "be shared."))
     return Conflict("not_approved", _l("Only approved stories can be shared."),
                     status=status.value)
 

@@ -21,7 +21,7 @@ from advocacy.ambassadors import operations as ambassadors
 from advocacy.analytics import clicks
 from advocacy.analytics import operations as analytics
 from advocacy.errors import Rejected
-from advocacy.extensions import check_limited
+from advocacy.extensions import check_limited, limiter
 from advocacy.forms import show_errors
 from advocacy.security import public, requires
 from advocacy.sharing import links, operations
@@ -135,6 +135,7 @@ def posted(share_id: int) -> Response | tuple[str, int]:
 
 @blueprint.route("/l/<code>")
 @public
+@limiter.exempt  # nothing to protect here, and every microsecond counts on this route
 def follow(code: str) -> Response:
     """A share's tracked link: count the click (later, elsewhere) and send the visitor on."""
     if not CODE.fullmatch(code):

@@ -171,8 +171,7 @@ def test_employee_opts_in_shares_a_story_on_x_and_sees_the_click(
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "x.com", "/intent/tweet")
     assert parse_qs(parts.query) == {"text": [text]}
     assert "%20" in parts.query and "+" not in parts.query
-    expect(page.locator("article, section").first.locator(".badge")) \
-        .to_have_text("Share link opened")
+    expect(page.locator("section.card .badge").first).to_have_text("Share link opened")
 
     post_url = "https://x.com/noor_ambassador/status/1800000000000000000"
     page.get_by_label("Address of your post (optional)").fill(post_url)

@@ -240,3 +240,21 @@ def test_the_composer_page_offers_the_caption_and_keeps_the_text_on_errors(
     assert done.status_code == 302 and "/shares/" in done.headers["Location"]
     share_page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "https://x.com/intent/tweet?text=Mine" in share_page
+
+
+def test_an_embargo_or_a_resubmission_is_not_revealed_to_other_ambassadors(
+        client: FlaskClient, ambassador: Callable[..., Person], person: Callable[..., Person],
+        submitted: Callable[..., dict[str, Any]],
+        approved: Callable[..., dict[str, Any]]) -> None:
+    sharer = ambassador()
+    author, curator = person(), person(Role.CURATOR)
+    later = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    embargoed = approved(author, curator, story=submitted(author), embargo_until=later)
+    answer = _share(client, sharer, embargoed["id"], network="x", text="Look")
+    assert answer.status_code == 409 and answer.json["error"]["details"] == {}
+    assert later[:10] not in answer.json["error"]["message"]
+    # Withdrawn after approval, then handed in again: in review again, not for others to see.
+    story = approved(author, curator, story=submitted(author))
+    client.post(f"/api/v1/stories/{story['id']}/withdraw", headers=author.auth)
+    client.post(f"/api/v1/stories/{story['id']}/submit", headers=author.auth)
+    assert _share(client, sharer, story["id"], network="x", text="Hi").status_code == 404
