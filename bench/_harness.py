@@ -147,11 +147,11 @@ def make_app(env: dict[str, str]) -> Any:
     os.environ.update({k: v for k, v in env.items() if k.startswith("ADVOCACY_")})
 
     from advocacy import create_app
-    from advocacy.config import PREFIX
+    from advocacy.config import from_environment
 
-    overrides = {k.removeprefix(PREFIX): v for k, v in env.items() if k.startswith(PREFIX)}
-    overrides["LOG_LEVEL"] = "WARNING"  # keep the script's output readable; no effect on SQL
-    return create_app(overrides)
+    config = from_environment(env)  # parsed like the served hub's (FEED_PER_PAGE an int)
+    config["LOG_LEVEL"] = "WARNING"  # keep the script's output readable; no effect on SQL
+    return create_app(config)
 
 
 def prepare_hub(tmp: Path, **settings: str) -> tuple[dict[str, str], Any]:
@@ -217,7 +217,7 @@ class Server:
     base_url: str = ""
 
 
-def stop(process: subprocess.Popen[bytes], term_wait: float = 10.0) -> None:
+def stop(process: subprocess.Popen[Any], term_wait: float = 10.0) -> None:
     """Stop a process we started in its own process group (gunicorn: master and workers)."""
     if process.poll() is not None:
         return
@@ -404,7 +404,7 @@ def write_script(path: Path, paths: Sequence[str] | None = None) -> Path:
 
 def wrk(target: Target, seconds: float, args: argparse.Namespace) -> Run:
     command = ["wrk", f"-t{args.threads_wrk}", f"-c{args.connections}", f"-d{seconds:g}s",
-               "--latency", "-s", str(target.script)]
+               f"--timeout={args.timeout:g}s", "--latency", "-s", str(target.script)]
     for name, value in target.headers.items():
         command += ["-H", f"{name}: {value}"]
     result = subprocess.run([*command, target.url], capture_output=True, text=True,
@@ -436,7 +436,8 @@ def print_setup(args: argparse.Namespace) -> None:
     mode = (f"{args.worker_class}, {args.threads} threads" if args.worker_class == "gthread"
             else args.worker_class)
     print(f"gunicorn: {args.workers} workers ({mode}) for each; wrk -t{args.threads_wrk} "
-          f"-c{args.connections} -d{args.duration:g}s --latency; {os.cpu_count()} CPUs")
+          f"-c{args.connections} -d{args.duration:g}s --timeout {args.timeout:g}s --latency; "
+          f"{os.cpu_count()} CPUs")
 
 
 def alternate(targets: dict[str, Target], args: argparse.Namespace,
@@ -629,7 +630,7 @@ def wsgi_environ(path: str, headers: dict[str, str]) -> dict[str, Any]:
     """The WSGI environ of a GET of ``path`` from 127.0.0.1 with ``headers``."""
     from werkzeug.test import EnvironBuilder
 
-    builder = EnvironBuilder(path=path, headers=headers, base_url="http://127.0.0.1:8000",
+    builder = EnvironBuilder(path=path, headers=list(headers.items()), base_url="http://127.0.0.1:8000",
                              environ_base={"REMOTE_ADDR": "127.0.0.1"})
     try:
         return builder.get_environ()
@@ -648,6 +649,9 @@ def add_arguments(parser: argparse.ArgumentParser, rounds: int = 2) -> None:
     parser.add_argument("--rounds", type=int, default=rounds,
                         help=f"alternating rounds; medians are reported ({rounds})")
     parser.add_argument("--warmup", type=float, default=3, help="untimed wrk seconds (3)")
+    parser.add_argument("--timeout", type=float, default=10,
+                        help="wrk's request timeout in seconds (10; wrk's own default of 2 "
+                             "would drop a slow page's latencies from the figures)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread",
                         help="gunicorn worker class for both apps (gthread)")

@@ -30,9 +30,9 @@ from advocacy import create_app
 from advocacy import database as db
 from advocacy.accounts.models import Role, User
 from advocacy.accounts.operations import create_user
+from advocacy.analytics.clicks import recorder
 from advocacy.cli import upgrade_database
 from advocacy.database import Base
-from advocacy.analytics.clicks import recorder
 from advocacy.extensions import limiter
 from advocacy.i18n import compile_catalogs
 from advocacy.queue import queue_of

@@ -143,13 +143,14 @@ def team_report() -> list[TeamRow]:
             select(Share.department_id, func.count(Share.id)).group_by(Share.department_id)):
         rows.setdefault(dept, TeamRow(names.get(dept) if dept else None, 0,
                                       NetworkFigures())).figures.shares = count
-    for dept, kind, count in db.session.execute(
-            select(Share.department_id, Click.kind, func.count(Click.id))
+    for dept, kind, count, visitors in db.session.execute(
+            select(Share.department_id, Click.kind, func.count(Click.id),
+                   func.count(func.distinct(Click.visitor)))
             .join(Share, Share.id == Click.share_id).group_by(Share.department_id, Click.kind)):
         row = rows.setdefault(dept, TeamRow(names.get(dept) if dept else None, 0,
                                             NetworkFigures()))
         if kind == VisitorKind.HUMAN:
-            row.figures.clicks = count
+            row.figures.clicks, row.figures.visitors = count, visitors
         elif kind == VisitorKind.PREVIEW:
             row.figures.previews = count
     return sorted(rows.values(), key=lambda r: (-r.figures.clicks, -r.figures.shares,

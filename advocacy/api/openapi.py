@@ -52,14 +52,14 @@ ERROR_DETAILS: dict[str, dict[str, Any]] = {
         "unknown": {"type": "array", "items": {"type": "string"}}}},
     "unknown_network": {"required": ["allowed"], "properties": {
         "allowed": {"type": "array", "items": {"enum": NETWORKS}}}},
-    "text_too_long": {"properties": {
+    "text_too_long": {"required": ["count", "limit", "unit"], "properties": {
         "count": {"type": "integer", "description": "The text as the network counts it, "
                                                     "tracked link included"},
         "limit": {"type": "integer"}, "unit": {"enum": list(get_args(Unit))},
         "bytes_over": {"const": True, "description": "Bluesky: within its 300 graphemes, "
                                                      "yet over its 3,000 bytes"}},
-        "description": "`count`, `limit` and `unit` when the text does not fit the network; "
-                       "none for a text over 10,000 characters, refused before counting"},
+        "description": "A text over 10,000 characters is refused before it is counted for a "
+                       "network: then `limit` is 10000 and `unit` characters"},
     "guidelines_block": {"required": ["findings"], "properties": {
         "findings": {"type": "array", "items": _ref("Finding"),
                      "description": "Every finding, the blocking ones and the others"}}},
@@ -68,10 +68,9 @@ ERROR_DETAILS: dict[str, dict[str, Any]] = {
         "characters, scheme, path, query, fragment, userinfo, port, ip_address, invalid, "
         "private or single_label"}}},
     "page_out_of_range": {"required": ["pages"], "properties": {"pages": {"type": "integer"}}},
-    "embargoed": {"required": ["embargo_until"], "properties": {
-        "embargo_until": {"type": "string", "format": "date-time"}}},
-    "no_longer_public": {"required": ["status"], "properties": {
-        "status": {"enum": [s.value for s in StoryStatus]}}},
+    "embargoed": {"properties": {"embargo_until": {
+        "type": "string", "format": "date-time",
+        "description": "Only for those who may see the story: its author and curators"}}},
     "not_approved": {"required": ["status"], "properties": {
         "status": {"enum": [s.value for s in StoryStatus]}}},
     "illegal_transition": {"required": ["status", "action"], "properties": {
@@ -326,8 +325,7 @@ SCHEMAS: dict[str, Any] = {
                            "description": "Null for people in no department"},
             "ambassadors": {"type": "integer", "minimum": 0,
                             "description": "Who is an ambassador now"},
-            "visitors": {"type": "integer",
-                         "description": "Not counted per team yet: 0"}}}]},
+}}]},
 }
 
 
@@ -522,10 +520,11 @@ def _sharing_paths(story: dict[str, Any]) -> dict[str, Any]:
             "description": "Your words; the tracked link goes where it says {link}, else "
                            "after a space at the end"}
     sharing_errors = "403 `not_an_ambassador` until you opt in; 404 when the story does not " \
-        "exist or you may not know it does; 409 `embargoed` (with `embargo_until`) before " \
-        "its embargo ends, `no_longer_public` once retracted, withdrawn or expired, " \
-        "`not_approved` for a story you may see that is not approved (your own, or one under " \
-        "review for curators)."
+        "exist or is not yours to know of (a draft, or in review or resubmitted and not " \
+        "yours); 409 `embargoed` before its embargo ends (with `embargo_until` for its " \
+        "author and curators), `no_longer_public` once retracted, withdrawn or expired, " \
+        "`not_approved` for a story you may see that is not approved (your own, or one in " \
+        "review for curators). The story is looked up before the body is read."
     return {
         "/ambassador": {
             "get": {"summary": "Whether you are an ambassador, and your choices",
@@ -601,7 +600,7 @@ def _sharing_paths(story: dict[str, Any]) -> dict[str, Any]:
             "responses": {"201": share, **_refusals({
                 **BODY_REFUSALS, **SIGNED_IN, 403: ("not_an_ambassador",),
                 404: ("not_found",), 409: not_shareable,
-                422: ("unknown_network", "invalid_text", "text_too_long", "invalid_characters",
+                422: ("unknown_network", "invalid_type", "text_too_long", "invalid_characters",
                       "guidelines_block", "instance_required", "invalid_instance",
                       "unknown_account", "scheduling_needs_account")})}}},
         "/stories/{story_id}/shares/check": {"parameters": [STORY_ID], "post": {
@@ -618,7 +617,7 @@ def _sharing_paths(story: dict[str, Any]) -> dict[str, Any]:
                           **_refusals({**BODY_REFUSALS, **SIGNED_IN,
                                        403: ("not_an_ambassador",), 404: ("not_found",),
                                        409: not_shareable,
-                                       422: ("unknown_network", "invalid_text", "text_too_long",
+                                       422: ("unknown_network", "invalid_type", "text_too_long",
                                              "invalid_characters"),
                                        429: ("rate_limited",)})}}},
         "/shares/{share_id}": {"parameters": [share_id], "get": {
@@ -630,13 +629,14 @@ def _sharing_paths(story: dict[str, Any]) -> dict[str, Any]:
             "summary": "Say you posted it, optionally with your post's address",
             "description": "Sets `posted` (and `posted_at`, the first time). With `post_url` "
                            "the hub can link to your post, and point you at it should the "
-                           "story be retracted; saying it again changes the address. Send "
-                           "`{}` to leave it out.",
+                           "story be retracted; saying it again changes the address. An empty "
+                           "request leaves it out. 409 once the story is no longer public.",
             "requestBody": _json_request({"post_url": {
                 "type": ["string", "null"], "maxLength": 2048,
                 "description": "The full http(s) address of your post"}}),
             "responses": {"200": share, **_refusals({
                 **BODY_REFUSALS, **SIGNED_IN, 404: ("not_found",),
+                409: ("no_longer_public", "embargoed", "not_approved"),
                 422: ("invalid_post_url",)})}}},
         "/impact": {"get": {
             "summary": "What your shares did: in all, per network and per day",

@@ -78,9 +78,9 @@ def ambassador_choice() -> Response:
     named = _bool(body, "named_in_reports")
     ambassador = ambassadors.opt_in(current_user, topics=topics)
     instance = body.get("mastodon_instance")
-    ambassadors.set_preferences(ambassador, mastodon_instance=instance or None,
-                                clear_instance="mastodon_instance" in body and not instance,
-                                named_in_reports=named)
+    forget = "mastodon_instance" in body and instance in (None, "")
+    ambassadors.set_preferences(ambassador, mastodon_instance=None if forget else instance,
+                                clear_instance=forget, named_in_reports=named)
     return jsonify(ambassador_json(ambassador))
 
 
@@ -144,7 +144,8 @@ def get_share(share_id: int) -> Response:
 @requires()
 def share_posted(share_id: int) -> Response:
     share = sharing.share_for(current_user, share_id)
-    body = json_body(allowed={"post_url"})
+    # Every field is optional, so an empty request is as good as {}.
+    body = json_body(allowed={"post_url"}) if request.content_length else {}
     sharing.mark_posted(current_user, share, post_url=body.get("post_url"))
     return jsonify(share_json(share, ambassadors.ambassador_of(current_user)))
 

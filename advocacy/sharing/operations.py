@@ -126,6 +126,12 @@ class Composition:
     length: TextLength
     findings: list[Finding] = field(default_factory=list)
     similarity: float = 0.0
+    #: Before the share exists, a link of the same length stands in for its own.
+    stand_in: str | None = None
+
+    def preview(self, label: str) -> str:
+        """The text as it will be posted, with ``label`` where the link will go."""
+        return self.composed.replace(self.stand_in, label) if self.stand_in else self.composed
 
     @property
     def blocking(self) -> list[Finding]:
@@ -154,10 +160,11 @@ def share_text(raw: object) -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str):
-        raise Rejected("invalid_text", _l("The text must be a string."), field="text")
+        raise Rejected("invalid_type", _l("The text must be a string."), field="text")
     if len(raw) > MAX_TEXT:
         raise Rejected("text_too_long", _l("Keep the text under %(max)d characters.",
-                                           max=MAX_TEXT), status=422, field="text")
+                                           max=MAX_TEXT), status=422, field="text",
+                       details={"count": len(raw), "limit": MAX_TEXT, "unit": "characters"})
     return require_storable(raw, "text").strip()
 
 
@@ -165,12 +172,13 @@ def compose_share(user: User, story: Story, network: Network, text: str,
                   link: str | None = None) -> Composition:
     """``text`` with the tracked link in it, counted, checked and compared; writes nothing.
     Before the share exists, a link of the same length stands in for its own."""
-    composed = compose(text, link or tracked_url("x" * len(new_code())))
+    stand_in = None if link else tracked_url("x" * len(new_code()))
+    composed = compose(text, link or stand_in or "")
     findings = rulebook.check_text(user, composed, topics=[t.slug for t in story.topics],
                                    network=network.value)
     return Composition(network=network, text=text, composed=composed,
                        length=measure(network, composed), findings=findings,
-                       similarity=_similarity(user, story, network, text))
+                       similarity=_similarity(user, story, network, text), stand_in=stand_in)
 
 
 def _similarity(user: User, story: Story, network: Network, text: str) -> float:
@@ -269,6 +277,8 @@ def share_for(user: User, share_id: int) -> Share:
 
 def intent_for(share: Share, ambassador: Ambassador | None) -> str | None:
     """The network's share link that opens the ambassador's composer with the text."""
+    if not share.story.is_public:  # retracted or expired: nothing more to post
+        return None
     instance = ambassador.mastodon_instance if ambassador else None
     network = Network(share.network)
     if network == Network.MASTODON and not instance:
@@ -298,6 +308,8 @@ def mark_posted(user: User, share: Share, *, post_url: object = None) -> Share:
     """The ambassador says they posted it; the post's address lets the hub link to it."""
     if share.ambassador_id != user.id:
         raise NotFound()
+    if not share.story.is_public:
+        raise not_shareable(share.story, reveal=True)
     address = post_address(post_url)
     share.status = ShareStatus.POSTED
     share.posted_at = share.posted_at or utcnow()

@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -59,7 +60,6 @@ def _composer(story: Story, form: ComposerForm, network: Network,
     return render_template(
         "sharing/composer.html", story=story, form=form, network=network,
         composition=composition, ambassador=ambassador,
-        caption=operations.suggested_caption(story, network),
         earlier=operations.shares_of(current_user, story)), status
 
 
@@ -133,6 +133,13 @@ def posted(share_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("sharing.detail", share_id=share.id))
 
 
+def _followed_by(owner: int | None) -> bool:
+    """Whether the ambassador who made the share follows their own link (not a click):
+    read from the session cookie alone, so the redirect still touches no database."""
+    signed_in = str(session.get("_user_id") or "")
+    return owner is not None and signed_in.partition(":")[0] == str(owner)
+
+
 @blueprint.route("/l/<code>")
 @public
 @limiter.exempt  # nothing to protect here, and every microsecond counts on this route
@@ -143,8 +150,9 @@ def follow(code: str) -> Response:
     target = links.target(code)
     if target is None:
         abort(404)
-    share_id, url = target
-    clicks.note_click(share_id, request)
+    share_id, owner, url = target
+    if not _followed_by(owner):
+        clicks.note_click(share_id, request)
     response = redirect(url, 302)
     # Every visit must reach the hub to be counted; the address itself is not private.
     response.headers["Cache-Control"] = "no-store"

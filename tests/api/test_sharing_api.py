@@ -263,8 +263,9 @@ def test_sharing_matches_the_document(
     refused(404, "not_found", {"network": "x"}, story_id=999_999)
     refused(404, "not_found", {"network": "x"}, story_id=submitted(author)["id"])
     embargoed = approved(author, curator, story=submitted(author), embargo_until=_later())
-    assert "embargo_until" in refused(409, "embargoed", {"network": "x"},
-                                      story_id=embargoed["id"])["error"]["details"]
+    # The embargo's end is for the author and curators only.
+    assert "embargo_until" not in refused(409, "embargoed", {"network": "x"},
+                                          story_id=embargoed["id"])["error"]["details"]
     retracted = approved(author, curator, story=submitted(author))
     api.call("post", "/stories/{story_id}/retract", curator, 200, story_id=retracted["id"],
              json={"reason": "Wrong figures"})
@@ -272,10 +273,12 @@ def test_sharing_matches_the_document(
     own = submitted(author)
     api.call("post", "/ambassador", author, 200, json={"opt_in": True})
     refused(409, "not_approved", {"network": "x"}, who=author, story_id=own["id"])
+    told = refused(409, "embargoed", {"network": "x"}, who=author, story_id=embargoed["id"])
+    assert told["error"]["details"]["embargo_until"]
 
     assert refused(422, "unknown_network", {"network": "X"})["error"]["details"]["allowed"] == (
         NETWORKS)
-    refused(422, "invalid_text", {"network": "x", "text": 5})
+    refused(422, "invalid_type", {"network": "x", "text": 5})
     refused(422, "invalid_characters", {"network": "x", "text": "nul\x00"})
     counted = refused(422, "text_too_long", {"network": "x", "text": "a" * 257})
     details = counted["error"]["details"]
@@ -362,7 +365,9 @@ def test_one_share_and_saying_it_was_posted_match_the_document(
              json={"post_url": 42})
     api.call("post", route, sharer, 400, "unknown_fields", share_id=share["id"],
              json={"url": address})
-    api.call("post", route, sharer, 415, "unsupported_media_type", share_id=share["id"])
+    api.call("post", route, sharer, 415, "unsupported_media_type", share_id=share["id"],
+             data="post_url=x", content_type="application/x-www-form-urlencoded")
+    api.call("post", route, sharer, 200, share_id=share["id"])  # no body: nothing to change
     api.call("post", route, other, 404, "not_found", share_id=share["id"], json={})
 
     # Opting out leaves only anonymous totals: the share is nobody's to read any more.

@@ -152,7 +152,7 @@ def test_employee_opts_in_shares_a_story_on_x_and_sees_the_click(
     expect(panel.get_by_role("button", name="Add “#werkenbij”")).to_have_count(0)
     expect(panel.locator("[data-count]")).to_have_text(str(fitting + len(" #werkenbij")))
     panel.get_by_text("What will be posted").click()
-    expect(panel.locator(".post-preview")).to_contain_text(f"{mine} #werkenbij http")
+    expect(panel.locator(".post-preview")).to_have_text(f"{mine} #werkenbij [your link]")
     fits_the_phone(page)
     shot("sharing-04-composer-fits")
 
@@ -185,40 +185,50 @@ def test_employee_opts_in_shares_a_story_on_x_and_sees_the_click(
     fits_the_phone(page)
     shot("sharing-05-share-page")
 
-    # 4. The tracked link leads to the public page, with the share's UTM parameters.
+    # 4. The ambassador checks their own link (not a click), then a friend follows it: it leads
+    # to the public page, with the share's UTM parameters.
     page.goto(tracked)
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
-    landed = urlsplit(page.url)
+    expect(page.get_by_role("link", name="Share this story")).to_be_visible()
+    browser = page.context.browser
+    assert browser is not None
+    friend = browser.new_context(user_agent=page.evaluate("navigator.userAgent"),
+                                 viewport=page.viewport_size, base_url=live_server)
+    visitor = friend.new_page()
+    visitor.goto(tracked)
+    expect(visitor.get_by_role("heading", level=1)).to_have_text(TITLE)
+    landed = urlsplit(visitor.url)
     assert f"{landed.scheme}://{landed.netloc}" == live_server
     assert landed.path == f"/s/{slug}"
     assert parse_qs(landed.query) == {
         "utm_source": ["x"], "utm_medium": ["advocacy"], "utm_campaign": [slug],
         "utm_content": [f"share-{share_id}"]}
     canonical = f"{live_server}/s/{slug}"
-    assert page.locator('link[rel="canonical"]').get_attribute("href") == canonical
-    assert meta(page, 'meta[property="og:title"]') == TITLE
-    assert meta(page, 'meta[property="og:description"]') == BODY
-    assert meta(page, 'meta[property="og:url"]') == canonical
-    assert meta(page, 'meta[property="og:type"]') == "article"
-    image = meta(page, 'meta[property="og:image"]') or ""
+    assert visitor.locator('link[rel="canonical"]').get_attribute("href") == canonical
+    assert meta(visitor, 'meta[property="og:title"]') == TITLE
+    assert meta(visitor, 'meta[property="og:description"]') == BODY
+    assert meta(visitor, 'meta[property="og:url"]') == canonical
+    assert meta(visitor, 'meta[property="og:type"]') == "article"
+    image = meta(visitor, 'meta[property="og:image"]') or ""
     assert re.fullmatch(re.escape(live_server) + r"/media/\d+/card", image), image
-    assert meta(page, 'meta[name="twitter:card"]') == "summary_large_image"
-    assert meta(page, 'meta[name="twitter:title"]') == TITLE
-    card = page.request.get(image)
+    assert meta(visitor, 'meta[name="twitter:card"]') == "summary_large_image"
+    assert meta(visitor, 'meta[name="twitter:title"]') == TITLE
+    card = visitor.request.get(image)
     assert card.ok and card.headers["content-type"] == "image/jpeg"
-    expect(page.locator("article")).to_contain_text("By Sanne de Vries")
-    photo = page.get_by_role("img", name=f"Photo of {TITLE}")
+    expect(visitor.locator("article")).to_contain_text("By Sanne de Vries")
+    photo = visitor.get_by_role("img", name=f"Photo of {TITLE}")
     expect(photo).to_be_visible()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+    visitor.wait_for_function("img => img.complete && img.naturalWidth > 0",
                            arg=photo.element_handle())
-    expect(page.get_by_role("link", name="Share this story")).to_be_visible()
-    fits_the_phone(page)
+    expect(visitor.get_by_role("link", name="Share this story")).to_have_count(0)
+    fits_the_phone(visitor)
     shot("sharing-06-public-page")
 
     # The click is counted as a person's (the context sends a phone's Chrome user agent,
     # not HeadlessChrome) once a worker has stored it; "My impact" shows it.
-    assert "HeadlessChrome" not in page.evaluate("navigator.userAgent")
+    assert "HeadlessChrome" not in visitor.evaluate("navigator.userAgent")
     assert wait_for_clicks(app, share_id) == 1
+    friend.close()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Share").click()
     feed_item = page.locator(".feed-item", has_text=TITLE)
     expect(feed_item.locator(".shared-mark")).to_have_text("✓ Shared on X")

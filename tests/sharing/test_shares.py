@@ -77,7 +77,7 @@ def test_bad_share_requests_get_specific_errors_and_record_nothing(
         ({"network": "X", "text": "x"}, 422, "unknown_network"),
         ({"network": 3, "text": "x"}, 422, "unknown_network"),
         ({"text": "x"}, 422, "unknown_network"),
-        ({"network": "x", "text": 5}, 422, "invalid_text"),
+        ({"network": "x", "text": 5}, 422, "invalid_type"),
         ({"network": "x", "text": "a" * 300}, 422, "text_too_long"),
         ({"network": "bluesky", "text": "é" * 290}, 422, "text_too_long"),
         ({"network": "mastodon", "text": "hi"}, 422, "instance_required"),

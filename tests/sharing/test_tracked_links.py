@@ -156,3 +156,16 @@ def test_a_retracted_storys_link_still_leads_to_its_410_page(
     assert client.get(response.headers["Location"]).status_code == 410
 
 
+
+
+def test_the_ambassador_following_their_own_link_is_not_a_click(
+        app: Flask, client: FlaskClient, ambassador: Callable[..., Person],
+        approved: Callable[..., dict[str, Any]]) -> None:
+    from tests.conftest import login
+
+    _, share, sharer = _shared(client, ambassador, approved)
+    login(client, sharer.user)
+    assert client.get(f"/l/{_code(share)}", headers={"User-Agent": CHROME}).status_code == 302
+    drain(app)
+    with app.app_context():
+        assert db.session.scalars(select(Click)).all() == []
