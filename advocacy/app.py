@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     security.check_every_route_declares_access(app)
+    register_middleware(app)
     return app
 
 
@@ -98,11 +99,6 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     # Their debug output carries signed request headers and bodies: never at our level.
     for chatty in ("botocore", "boto3", "urllib3", "s3transfer"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
-    if app.config["PROXY_COUNT"]:
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=count, x_proto=count, x_host=count
-        )
 
 
 def register_extensions(app: Flask) -> None:
@@ -174,6 +170,18 @@ def register_blueprints(app: Flask) -> None:
     import advocacy.audit.receivers
     import advocacy.notifications.receivers
     import advocacy.sharing.receivers  # noqa: F401
+
+
+def register_middleware(app: Flask) -> None:
+    """What runs around Flask: repeat visits of tracked links, then the proxy fix first."""
+    from advocacy.sharing.links import init_app as init_links
+
+    init_links(app)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
 
 
 def register_commands(app: Flask) -> None:

@@ -187,6 +187,40 @@ def counting(engine: Any) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def timing(engine: Any) -> Iterator[list[tuple[str, float]]]:
+    """Each SQL statement ``engine`` executes inside the block, with its seconds (from
+    handing it to the driver to the driver's answer; fetching rows not included)."""
+    from sqlalchemy import event
+
+    timed: list[tuple[str, float]] = []
+
+    def before(conn: Any, _cursor: Any, _statement: str, *_args: Any) -> None:
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def after(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        timed.append((statement, time.perf_counter() - conn.info["bench_started"].pop()))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield timed
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+def statement_label(statement: str, width: int = 90) -> str:
+    """A one-line summary of an SQL statement: what it selects from which table."""
+    flat = re.sub(r"\s+", " ", statement).strip()
+    found = re.match(r"SELECT (.*?) FROM (\S+)(.*)", flat)
+    if found:
+        columns, table, rest = found.groups()
+        columns = columns if len(columns) <= 30 else columns[:27] + "..."
+        flat = " ".join(("SELECT", columns, "FROM", table + rest))  # a label, never run
+    return flat if len(flat) <= width else flat[:width - 3] + "..."
+
+
 def test_client_signed_in(app: Any, email: str, password: str, next_path: str = "",
                           user_agent: str | None = None) -> Any:
     """Flask's test client, signed in through the login form (CSRF on); with ``user_agent``
@@ -562,6 +596,8 @@ def py_spy() -> Path | None:
 
 
 _FRAME_LINE = re.compile(r":\d+\)$")
+#: Frames every sample of a gthread worker shares: left out of the tables.
+_PLUMBING = re.compile(r"\((?:\S*/)?(?:threading|concurrent/futures/thread)\.py:\d+\)$")
 
 
 def spy_under_load(server: Server, target: Target, args: argparse.Namespace, seconds: float,
@@ -601,7 +637,10 @@ def spy_under_load(server: Server, target: Target, args: argparse.Namespace, sec
             if not stack or not count_text.isdigit():
                 continue
             count = int(count_text)
-            frames = [_FRAME_LINE.sub(")", frame) for frame in stack.split(";")]
+            frames = [_FRAME_LINE.sub(")", frame) for frame in stack.split(";")
+                      if not _PLUMBING.search(frame)]
+            if not frames:
+                continue
             total += count
             for frame in set(frames):
                 inclusive[frame] = inclusive.get(frame, 0) + count
@@ -618,7 +657,8 @@ def spy_under_load(server: Server, target: Target, args: argparse.Namespace, sec
         return frame
 
     print(f"py-spy under load: {total} samples of busy threads in {len(recorders)} workers "
-          f"over {seconds:.0f} s ({run.rps:.0f} req/s meanwhile)")
+          f"over {seconds:.0f} s ({run.rps:.0f} req/s meanwhile); thread plumbing "
+          f"(threading, concurrent.futures) left out")
     for title, table in (("inclusive (cumulative)", inclusive), ("own (self)", own)):
         print(f"  top {top} by {title} share of the samples:")
         for frame, count in sorted(table.items(), key=lambda kv: -kv[1])[:top]:

@@ -24,10 +24,10 @@ gets the same one, always ``/``, so wrk does the same work for all three).
 It prints the SQL queries of one feed request at 10, 50 and 100 stories per page for both
 (in-process, Flask's test client), each wrk run, the medians, and the targets, each PASS or
 MISS: API and page each >= 30 % of hello world's req/s with p99 < 100 ms at 32 connections,
-and the number of queries constant. On a missed target it profiles the missed endpoints:
-py-spy samples the hub's gunicorn workers under load for 10 s each (needs
-``.venv/bin/pip install py-spy``), and cProfile runs 500 requests of each in-process (top 15
-by cumulative and by own time).
+and the number of queries constant. On a missed target it profiles the missed endpoints: the
+time of each SQL statement (in-process, median over the 20 pages), py-spy samples of the
+hub's gunicorn workers under load for 10 s each (needs ``.venv/bin/pip install py-spy``),
+and cProfile on 500 requests of each in-process (top 15 by cumulative and by own time).
 
     .venv/bin/python bench/feed.py [--duration 10] [--connections 32] [--rounds 2]
                                    [--py-spy 10] [--profile 500]
@@ -67,8 +67,10 @@ from _harness import (
     run,
     sign_in,
     spy_under_load,
+    statement_label,
     summarise,
     test_client_signed_in,
+    timing,
     verdict,
     wait_ready,
     write_script,
@@ -245,6 +247,34 @@ def check_pages(base_url: str, api_headers: dict[str, str],
     return {kind: sum(values) / len(values) for kind, values in sizes.items()}
 
 
+def sql_breakdown(label: str, app: Any, client: Any, paths: list[str],
+                  headers: dict[str, str]) -> None:
+    """Each page of ``paths`` once in-process with the time of every SQL statement; prints
+    the statements by median time, beside the median time of the whole request."""
+    import statistics
+
+    engine = engine_of(app)
+    walls: list[float] = []
+    times: dict[str, list[float]] = {}
+    for path in paths:
+        client.get(path, headers=headers)  # warm-up
+    for path in paths:
+        started = time.perf_counter()
+        with timing(engine) as timed:
+            response = client.get(path, headers=headers)
+        walls.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise BenchError(f"in-process {path} answered {response.status_code}")
+        for statement, seconds in timed:
+            times.setdefault(statement, []).append(seconds)
+    wall = statistics.median(walls) * 1000
+    in_sql = sum(statistics.median(t) for t in times.values()) * 1000
+    print(f"[{label}] SQL per request, in-process, pages 1 to {len(paths)} (medians): "
+          f"{in_sql:.1f} ms of {wall:.1f} ms in {len(times)} statements")
+    for statement, each in sorted(times.items(), key=lambda kv: -statistics.median(kv[1])):
+        print(f"  {statistics.median(each) * 1000:7.2f} ms  {statement_label(statement)}")
+
+
 # -- the run -----------------------------------------------------------------------------
 
 
@@ -323,9 +353,17 @@ def measure(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
         for kind in missed:
             print(f"\n[{kind}] ", end="")
             spy_under_load(hub, targets[kind], args, args.py_spy, tmp)
-    if args.profile > 0 and missed:
+    if missed:
         page_client = test_client_signed_in(app, EMAIL, PASSWORD, next_path="/feed",
                                             user_agent=BROWSER_UA)
+        print()
+        clients = {"api": (app.test_client(), [f"/api/v1/feed?per_page={PER_PAGE}&page={n}"
+                                                for n in range(1, PAGES + 1)],
+                           {"Authorization": f"Bearer {secret}"}),
+                   "page": (page_client, [f"/feed?page={n}" for n in range(1, PAGES + 1)], {})}
+        for kind in missed:
+            sql_breakdown(kind, app, *clients[kind])
+    if args.profile > 0 and missed:
         cookie_in_process = page_client.get_cookie("session")
         environs = {
             "api": lambda n: wsgi_environ(

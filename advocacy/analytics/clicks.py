@@ -89,7 +89,7 @@ def prepare_salts(today: date | None = None) -> None:
 
 def salt_for(day: date) -> str:
     """The day's salt, read once per process and day (made here only if the worker has not)."""
-    cache: dict[date, str] = _recorder(current_app).salts
+    cache: dict[date, str] = recorder_of(current_app).salts
     salt = cache.get(day)
     if salt is None:
         salt = db.session.scalar(select(VisitorSalt.salt).where(VisitorSalt.day == day))
@@ -175,24 +175,30 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = ClickRecorder(app)
 
 
-def _recorder(app: Flask) -> ClickRecorder:
+def recorder_of(app: Flask) -> ClickRecorder:
     recorder: ClickRecorder = app.extensions[EXTENSION_KEY]
     return recorder
 
 
 def recorder() -> ClickRecorder:
-    return _recorder(current_app)
+    return recorder_of(current_app)
 
 
 def note_click(share_id: int, req: Request, now: datetime | None = None) -> None:
     """Count a click on a tracked link without waiting for any write."""
     moment = now or utcnow()
-    agent = (req.headers.get("User-Agent") or "")[:MAX_AGENT]
-    address = req.remote_addr or ""
-    recorder().note(ClickNote(
-        share_id=share_id, at=moment.isoformat(),
-        visitor=visitor_hash(salt_for(moment.date()), address, agent),
-        user_agent=agent, referrer_host=referrer_host(req.headers.get("Referer"))))
+    note_visit(recorder(), share_id, salt_for(moment.date()), moment,
+               address=req.remote_addr, agent=req.headers.get("User-Agent"),
+               referrer=req.headers.get("Referer"))
+
+
+def note_visit(into: ClickRecorder, share_id: int, salt: str, moment: datetime, *,
+               address: str | None, agent: str | None, referrer: str | None) -> None:
+    """The click as the worker will store it: hashed visitor, referring host, no address."""
+    browser = (agent or "")[:MAX_AGENT]
+    into.note(ClickNote(share_id=share_id, at=moment.isoformat(),
+                        visitor=visitor_hash(salt, address or "", browser),
+                        user_agent=browser, referrer_host=referrer_host(referrer)))
 
 
 def click_rows(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
     abort,
@@ -32,7 +30,6 @@ from advocacy.sharing.networks import NETWORK_LABELS, Network, parse_network
 from advocacy.stories.models import Story
 
 blueprint = Blueprint("sharing", __name__)
-CODE = re.compile(r"[A-Za-z0-9_-]{4,16}")
 NETWORKS = frozenset(n.value for n in Network)
 
 
@@ -145,7 +142,7 @@ def _followed_by(owner: int | None) -> bool:
 @limiter.exempt  # nothing to protect here, and every microsecond counts on this route
 def follow(code: str) -> Response:
     """A share's tracked link: count the click (later, elsewhere) and send the visitor on."""
-    if not CODE.fullmatch(code):
+    if not links.CODE.fullmatch(code):
         abort(404)
     target = links.target(code)
     if target is None:

@@ -169,3 +169,33 @@ def test_the_ambassador_following_their_own_link_is_not_a_click(
     drain(app)
     with app.app_context():
         assert db.session.scalars(select(Click)).all() == []
+
+
+def test_repeat_visits_are_answered_without_the_database(
+        app: Flask, client: FlaskClient, ambassador: Callable[..., Person],
+        approved: Callable[..., dict[str, Any]]) -> None:
+    from sqlalchemy import event
+
+    from advocacy.database import EXTENSION_KEY
+
+    _, share, _ = _shared(client, ambassador, approved)
+    code = _code(share)
+    first = client.get(f"/l/{code}", headers={"User-Agent": CHROME})
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    engine = app.extensions[EXTENSION_KEY]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = client.get(f"/l/{code}", headers={"User-Agent": FIREFOX},
+                           environ_base={"REMOTE_ADDR": "198.51.100.77"})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == []
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Cache-Control"] == "no-store"
+    drain(app)
+    with app.app_context():
+        assert len(db.session.scalars(select(Click)).all()) == 2
