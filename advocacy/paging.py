@@ -42,6 +42,24 @@ class Page(Generic[T]):
                 "pages": self.pages}
 
 
+@dataclass(frozen=True)
+class Window(Generic[T]):
+    """A page of a long, newest-first list without its total: one query fewer (a COUNT over
+    thousands of rows costs more than the page itself); "older" exists when it does."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    def meta(self) -> dict[str, Any]:
+        return {"page": self.page, "per_page": self.per_page, "has_next": self.has_next}
+
+
 def parse_page(raw: str | None, name: str = "page") -> int:
     """A 1-based page number from a query string value."""
     if raw is None or raw == "":

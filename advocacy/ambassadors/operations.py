@@ -14,7 +14,7 @@ from advocacy.accounts.models import User
 from advocacy.ambassadors.models import Ambassador, ambassador_topics
 from advocacy.database import utcnow
 from advocacy.errors import Message, Rejected
-from advocacy.paging import MAX_PER_PAGE, Page
+from advocacy.paging import MAX_PER_PAGE, Window
 from advocacy.sharing.networks import parse_instance
 from advocacy.signals import ambassador_opted_in, ambassador_opted_out
 from advocacy.stories import operations as stories
@@ -115,21 +115,21 @@ class PageOutOfRange(Rejected):
                          status=404, details={"pages": pages})
 
 
-def feed(ambassador: Ambassador, page: int, per_page: int) -> Page[Story]:
+def feed(ambassador: Ambassador, page: int, per_page: int) -> Window[Story]:
     """Public stories on the ambassador's topics, newest approval first; a fixed number of
-    queries whatever the page size (count, page, then media and topics by ``selectin``)."""
+    queries whatever the page size (the page, then media and topics by ``selectin``), and
+    no COUNT: the feed pages like a timeline."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     followed = select(ambassador_topics.c.topic_id).where(
         ambassador_topics.c.user_id == ambassador.user_id)
     on_topics = select(story_topics.c.story_id).where(story_topics.c.topic_id.in_(followed))
     visible = and_(public_now(), Story.id.in_(on_topics))
-    total = db.session.scalar(select(func.count(Story.id)).where(visible)) or 0
-    pages = max(1, -(-total // per_page))
-    if page > pages:
-        raise PageOutOfRange(page, pages)
     items = list(db.session.scalars(
         select(Story).options(joinedload(Story.author)).where(visible)
         .order_by(Story.approved_at.desc(), Story.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
-    return Page(items=items, page=page, per_page=per_page, total=total)
-
+        .limit(per_page + 1).offset((page - 1) * per_page)))
+    if not items and page > 1:
+        total = db.session.scalar(select(func.count(Story.id)).where(visible)) or 0
+        raise PageOutOfRange(page, max(1, -(-total // per_page)))
+    return Window(items=items[:per_page], page=page, per_page=per_page,
+                  has_next=len(items) > per_page)

@@ -557,9 +557,10 @@ def _sharing_paths(story: dict[str, Any]) -> dict[str, Any]:
             "summary": "Stories you may share now, on your topics, newest approval first",
             "description": "Approved stories past their embargo and before their expiry, on "
                            "the topics you chose. Each is a story with `shared_on`, the "
-                           "networks you shared it to already. An empty feed has one empty "
-                           "page; a page beyond the last is 404 `page_out_of_range` (with "
-                           "`pages`).",
+                           "networks you shared it to already. The feed pages like a "
+                           "timeline: `has_next` says whether an older page exists (there is "
+                           "no total). An empty feed has one empty page; a page beyond the "
+                           "last is 404 `page_out_of_range` (with `pages`).",
             "parameters": [
                 {"name": "page", "in": "query",
                  "schema": {"type": "integer", "minimum": 1, "maximum": 999999}},
@@ -569,7 +570,8 @@ def _sharing_paths(story: dict[str, Any]) -> dict[str, Any]:
                  "description": "Larger values than 100 are answered with 100 per page"}],
             "responses": {
                 "200": _json({"allOf": [_list_of("FeedItem"), {
-                    "type": "object", "required": ["page", "per_page", "total", "pages"]}]},
+                    "type": "object", "required": ["page", "per_page", "has_next"],
+                    "properties": {"has_next": {"type": "boolean"}}}]},
                     "A page of the feed"),
                 **_refusals({400: ("invalid_page",), **SIGNED_IN, 403: ("not_an_ambassador",),
                              404: ("page_out_of_range",)})}}},

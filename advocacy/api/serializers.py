@@ -89,17 +89,20 @@ def story_json(story: Story) -> dict[str, Any]:
 
 def _author_for_reader(story: Story) -> dict[str, Any]:
     """The author as they chose to be credited; the author and curators always see who."""
-    reader_knows = current_user.is_authenticated and (
-        current_user.id == story.author_id or current_user.is_curator)
-    if reader_knows or story.author.credit_as == CreditChoice.NAME:
+    if story.author.credit_as == CreditChoice.NAME or _knows_author(story):
         return {"id": story.author_id, "name": story.author.name}
     return {"id": None, "name": None}
 
 
+def _knows_author(story: Story) -> bool:
+    """Whether the reader is the story's author or a curator (lists ask this per story)."""
+    reader = current_user._get_current_object()
+    return bool(reader.is_authenticated and (reader.id == story.author_id or reader.is_curator))
+
+
 def _findings_for_reader(story: Story) -> list[dict[str, Any]]:
     """The guideline findings, for the author and the curators (not for every reader)."""
-    if not current_user.is_authenticated or not (
-            current_user.id == story.author_id or current_user.is_curator):
+    if not _knows_author(story):
         return []
     return rulebook.findings_json(rulebook.check_story(story))
 

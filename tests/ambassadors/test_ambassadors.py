@@ -137,7 +137,7 @@ def test_the_feed_shows_public_stories_on_my_topics_newest_first(
     feed = client.get("/api/v1/feed", headers=reader.auth).json
     titles = [item["title"] for item in feed["items"]]
     assert titles == ["Soon gone", newer["title"], older["title"]]
-    assert feed["total"] == 3 and feed["page"] == 1
+    assert feed["has_next"] is False and feed["page"] == 1 and "total" not in feed
     assert all(item["shared_on"] == [] for item in feed["items"])
     assert all(item["public_url"].endswith(item["public_url"].rsplit("/", 1)[1])
                for item in feed["items"])

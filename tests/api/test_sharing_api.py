@@ -212,7 +212,7 @@ def test_the_feed_matches_the_document(
     _share(api, reader, first["id"], network="linkedin", text="Worth a read")
     _share(api, reader, first["id"], network="bluesky", text="Worth a read too")
     feed = api.call("get", "/feed", reader, 200, query="?per_page=1")
-    assert (feed["page"], feed["per_page"], feed["total"], feed["pages"]) == (1, 1, 2, 2)
+    assert (feed["page"], feed["per_page"], feed["has_next"]) == (1, 1, True)
     assert [s["id"] for s in feed["items"]] == [second["id"]]
     assert feed["items"][0]["shared_on"] == []
     older = api.call("get", "/feed", reader, 200, query="?per_page=1&page=2")
