@@ -32,6 +32,8 @@ from advocacy.database import utcnow
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "advocacy.clicks"
 MAX_AGENT = 512
+#: Clicks a process keeps while the queue cannot be reached (about 60 MB at most).
+MAX_WAITING = 100_000
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ def salt_for(day: date) -> str:
             _make_salt(day)
             db.commit()
             salt = db.session.scalar(select(VisitorSalt.salt).where(VisitorSalt.day == day))
-        assert salt is not None  # noqa: S101  (inserted or found just above)
+        if salt is None:  # inserted or found just above; only a vanished database gets here
+            raise RuntimeError("the visitor salt could not be stored")
         cache.clear()  # only today's stays: yesterday's must not outlive its row
         cache[day] = salt
     return salt
@@ -150,6 +153,11 @@ class ClickRecorder:
                           len(pending))
             with self._lock:
                 self._pending[:0] = pending
+                # While the queue is down, memory stays bounded: the oldest clicks go first.
+                excess = len(self._pending) - MAX_WAITING
+                if excess > 0:
+                    del self._pending[:excess]
+                    log.error("dropped %d clicks: the queue has been unreachable", excess)
             return 0
         return len(pending)
 

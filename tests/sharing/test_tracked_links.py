@@ -3,10 +3,12 @@ worker, people apart from link previews and bots, and no raw address stored anyw
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -199,3 +201,22 @@ def test_repeat_visits_are_answered_without_the_database(
     drain(app)
     with app.app_context():
         assert len(db.session.scalars(select(Click)).all()) == 2
+
+
+def test_clicks_wait_while_the_queue_is_down_and_memory_stays_bounded(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from advocacy.analytics import clicks
+    from advocacy.analytics.clicks import ClickNote, ClickRecorder
+
+    def unreachable(*_: Any, **__: Any) -> None:
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr("advocacy.queue.enqueue", unreachable)
+    monkeypatch.setattr(clicks, "MAX_WAITING", 3)
+    buffer = ClickRecorder(app)
+    buffer._pid = os.getpid()  # no background thread: this test flushes by hand
+    for n in range(5):
+        buffer.note(ClickNote(share_id=n, at="2026-01-01T00:00:00+00:00", visitor="v",
+                              user_agent="ua", referrer_host=None))
+    assert buffer.flush() == 0
+    assert [click.share_id for click in buffer._pending] == [2, 3, 4]  # the newest kept
