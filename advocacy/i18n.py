@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -51,6 +52,15 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     return written
 
 
+def as_list(items: Iterable[object]) -> str:
+    """``a, b and c`` in the reader's language."""
+    from babel.lists import format_list
+    from flask_babel import get_locale
+
+    names = [str(i) for i in items]
+    return format_list(names, locale=get_locale() or "en") if names else ""
+
+
 def init_app(app: Flask) -> None:
     """Expose the languages to templates."""
 
@@ -60,13 +70,7 @@ def init_app(app: Flask) -> None:
 
         return {"LANGUAGES": LANGUAGES, "get_locale": get_locale}
 
-    @app.template_filter("as_list")
-    def _as_list(items: list[str]) -> str:
-        """``a, b and c`` in the reader's language."""
-        from babel.lists import format_list
-        from flask_babel import get_locale
-
-        return format_list([str(i) for i in items], locale=get_locale() or "en") if items else ""
+    app.add_template_filter(as_list, "as_list")
 
     @app.template_filter("moment")
     def _moment(value: datetime | None) -> str:

@@ -30,7 +30,9 @@ from advocacy import create_app
 from advocacy import database as db
 from advocacy.accounts.models import Role, User
 from advocacy.accounts.operations import create_user
+from advocacy.ambassadors.views import CARDS
 from advocacy.analytics.clicks import recorder
+from advocacy.api.sharing import FEED_ITEMS
 from advocacy.cli import upgrade_database
 from advocacy.database import Base
 from advocacy.extensions import limiter
@@ -113,6 +115,8 @@ def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         limiter.reset()
         recorder().discard()
         queue_of(application).huey.flush()
+        FEED_ITEMS.clear()
+        CARDS.clear()
 
 
 @contextlib.contextmanager

@@ -115,21 +115,33 @@ class PageOutOfRange(Rejected):
                          status=404, details={"pages": pages})
 
 
-def feed(ambassador: Ambassador, page: int, per_page: int) -> Window[Story]:
-    """Public stories on the ambassador's topics, newest approval first; a fixed number of
-    queries whatever the page size (the page, then media and topics by ``selectin``), and
-    no COUNT: the feed pages like a timeline."""
+#: One line of the feed window: a story's id, then what makes its cached card current (its
+#: version, and its approval time, which no restored or reused id shares).
+FeedRow = tuple[int, tuple[int, object]]
+
+
+def feed(ambassador: Ambassador, page: int, per_page: int) -> Window[FeedRow]:
+    """Public stories on the ambassador's topics, newest approval first, as (id, stamp):
+    one query whatever the page size, and no COUNT (the feed pages like a timeline). The
+    pages show each story from a cache keyed by its version (:func:`stories_by_id`)."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     followed = select(ambassador_topics.c.topic_id).where(
         ambassador_topics.c.user_id == ambassador.user_id)
     on_topics = select(story_topics.c.story_id).where(story_topics.c.topic_id.in_(followed))
     visible = and_(public_now(), Story.id.in_(on_topics))
-    items = list(db.session.scalars(
-        select(Story).options(joinedload(Story.author)).where(visible)
-        .order_by(Story.approved_at.desc(), Story.id.desc())
-        .limit(per_page + 1).offset((page - 1) * per_page)))
-    if not items and page > 1:
+    window = (select(Story.id, Story.version, Story.approved_at).where(visible)
+              .order_by(Story.approved_at.desc(), Story.id.desc())
+              .limit(per_page + 1).offset((page - 1) * per_page))
+    rows: list[FeedRow] = [(story_id, (version, approved_at))
+                           for story_id, version, approved_at in db.session.execute(window)]
+    if not rows and page > 1:
         total = db.session.scalar(select(func.count(Story.id)).where(visible)) or 0
         raise PageOutOfRange(page, max(1, -(-total // per_page)))
-    return Window(items=items[:per_page], page=page, per_page=per_page,
-                  has_next=len(items) > per_page)
+    return Window(items=rows[:per_page], page=page, per_page=per_page,
+                  has_next=len(rows) > per_page)
+
+
+def stories_by_id(ids: Sequence[int]) -> dict[int, Story]:
+    """Stories with their authors, topics and photos, in a fixed number of queries."""
+    return {story.id: story for story in db.session.scalars(
+        select(Story).options(joinedload(Story.author)).where(Story.id.in_(ids)))}

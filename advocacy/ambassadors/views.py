@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -12,12 +14,16 @@ from advocacy.ambassadors import operations
 from advocacy.ambassadors.forms import OptInForm, OptOutForm, PreferencesForm
 from advocacy.errors import Rejected
 from advocacy.forms import show_errors
+from advocacy.i18n import as_list
+from advocacy.memo import Memo
 from advocacy.paging import parse_page
 from advocacy.security import requires
 from advocacy.sharing import operations as sharing
+from advocacy.sharing.networks import NETWORK_LABELS, Network
 from advocacy.stories import operations as stories
 
 blueprint = Blueprint("ambassadors", __name__)
+NETWORK_VALUES = frozenset(n.value for n in Network)
 
 
 def _with_topics(form: OptInForm | PreferencesForm) -> OptInForm | PreferencesForm:
@@ -72,14 +78,41 @@ def opt_out() -> Response:
     return redirect(url_for("ambassadors.page"))
 
 
+#: Feed cards by (story, version, language, address): the same for every ambassador.
+CardKey = tuple[int, tuple[int, object], str, str]
+CARDS: Memo[CardKey, Markup] = Memo(20_000, ttl=300)
+SHARED_MARK = Markup("<!--shared-->")
+
+
 @blueprint.route("/feed")
 @requires()
 def feed() -> Response | str:
     ambassador = operations.ambassador_of(current_user)
     if ambassador is None:
         return redirect(url_for("ambassadors.page"))
-    page = operations.feed(ambassador, parse_page(request.args.get("page")),
-                           current_app.config["FEED_PER_PAGE"])
-    return render_template(
-        "ambassadors/feed.html", page=page, ambassador=ambassador,
-        shared=sharing.shared_networks(current_user, [s.id for s in page.items]))
+    window = operations.feed(ambassador, parse_page(request.args.get("page")),
+                             current_app.config["FEED_PER_PAGE"])
+    language, base = str(get_locale()), request.host_url
+
+    def render(keys: list[CardKey]) -> dict[CardKey, Markup]:
+        found = operations.stories_by_id([key[0] for key in keys])
+        # Autoescaped by Jinja: what the template rendered is markup, not text.
+        return {key: Markup(render_template(  # noqa: S704
+                    "ambassadors/_card.html", story=found[key[0]]))
+                if key[0] in found else Markup("") for key in keys}
+
+    cards = CARDS.many([(story_id, stamp, language, base)
+                        for story_id, stamp in window.items], render)
+    shared = sharing.shared_networks(current_user, [story_id for story_id, _ in window.items])
+    marked = [card.replace(SHARED_MARK, _shared_mark(shared.get(story_id, set())))
+              for (story_id, _), card in zip(window.items, cards, strict=True) if card]
+    return render_template("ambassadors/feed.html", page=window, cards=marked,
+                           ambassador=ambassador)
+
+
+def _shared_mark(networks: set[str]) -> Markup:
+    if not networks:
+        return Markup("")
+    names = sorted(str(NETWORK_LABELS[Network(n)]) for n in networks if n in NETWORK_VALUES)
+    return Markup('<span class="shared-mark">✓ {}</span>').format(  # the label is escaped
+        _("Shared on %(networks)s", networks=as_list(names)))

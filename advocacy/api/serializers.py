@@ -62,7 +62,9 @@ def media_json(asset: MediaAsset) -> dict[str, Any]:
     }
 
 
-def story_json(story: Story) -> dict[str, Any]:
+def story_json(story: Story, *, public: bool = False) -> dict[str, Any]:
+    """A story for its reader; ``public``: the same for every reader (the feed caches it),
+    so no findings and the author only as they chose to be credited."""
     return {
         "id": story.id,
         "title": story.title,
@@ -71,8 +73,8 @@ def story_json(story: Story) -> dict[str, Any]:
         "topics": [t.slug for t in story.topics],
         "media": [media_json(m) for m in story.media],
         "consent": story.consent_confirmed,
-        "findings": _findings_for_reader(story),
-        "author": _author_for_reader(story),
+        "findings": [] if public else _findings_for_reader(story),
+        "author": _credited(story) if public else _author_for_reader(story),
         "version": story.version,
         "created_at": iso(story.created_at),
         "updated_at": iso(story.updated_at),
@@ -89,7 +91,13 @@ def story_json(story: Story) -> dict[str, Any]:
 
 def _author_for_reader(story: Story) -> dict[str, Any]:
     """The author as they chose to be credited; the author and curators always see who."""
-    if story.author.credit_as == CreditChoice.NAME or _knows_author(story):
+    if _knows_author(story):
+        return {"id": story.author_id, "name": story.author.name}
+    return _credited(story)
+
+
+def _credited(story: Story) -> dict[str, Any]:
+    if story.author.credit_as == CreditChoice.NAME:
         return {"id": story.author_id, "name": story.author.name}
     return {"id": None, "name": None}
 

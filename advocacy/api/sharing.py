@@ -20,6 +20,7 @@ from advocacy.api.serializers import iso, story_json
 from advocacy.curation import operations as curation
 from advocacy.errors import NotFound, Rejected
 from advocacy.extensions import check_limited
+from advocacy.memo import Memo
 from advocacy.paging import parse_page
 from advocacy.security import requires
 from advocacy.sharing import operations as sharing
@@ -84,17 +85,37 @@ def ambassador_choice() -> Response:
     return jsonify(ambassador_json(ambassador))
 
 
+#: Feed items as JSON text by (story, version, address), without the reader's marks: the
+#: same for every ambassador, so each process serialises a story once per version.
+FeedKey = tuple[int, tuple[int, object], str]
+FEED_ITEMS: Memo[FeedKey, str] = Memo(20_000, ttl=300)
+
+
 @blueprint.route("/feed")
 @requires()
 def feed() -> Response:
     ambassador = ambassadors.require_ambassador(current_user)
     per_page = request.args.get("per_page", "")
-    page = ambassadors.feed(
+    window = ambassadors.feed(
         ambassador, parse_page(request.args.get("page")),
         parse_page(per_page, "per_page") if per_page else current_app.config["FEED_PER_PAGE"])
-    shared = sharing.shared_networks(current_user, [s.id for s in page.items])
-    items = [{**story_json(s), "shared_on": sorted(shared.get(s.id, ()))} for s in page.items]
-    return list_response(items, **page.meta())
+    base = request.host_url
+    encode = current_app.json.dumps
+
+    def serialise(keys: list[FeedKey]) -> dict[FeedKey, str]:
+        found = ambassadors.stories_by_id([key[0] for key in keys])
+        # Without its closing brace: the reader's "shared_on" goes in there.
+        return {key: encode(story_json(found[key[0]], public=True))[:-1]
+                if key[0] in found else "" for key in keys}
+
+    items = FEED_ITEMS.many([(story_id, stamp, base)
+                             for story_id, stamp in window.items], serialise)
+    shared = sharing.shared_networks(current_user, [story_id for story_id, _ in window.items])
+    body = ",".join(f'{item},"shared_on":{encode(sorted(shared.get(story_id, ())))}}}'
+                    for (story_id, _), item in zip(window.items, items, strict=True) if item)
+    meta = encode(window.meta())
+    return current_app.response_class(f'{{"items":[{body}],{meta[1:]}',
+                                      mimetype="application/json")
 
 
 @blueprint.route("/stories/<id:story_id>/shares", methods=["POST"])

@@ -10,7 +10,6 @@ shared to thousands of people, with no request context, session or database at a
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from werkzeug.wsgi import get_host
 
 from advocacy import database as db
 from advocacy.database import utcnow
+from advocacy.memo import Memo
 from advocacy.sharing.models import Share
 from advocacy.sharing.operations import landing_url, public_base
 from advocacy.stories.models import Story
@@ -33,23 +33,10 @@ CODE = re.compile(r"[A-Za-z0-9_-]{4,16}")
 MAX_CACHED = 50_000
 
 
-class LinkCache:
-    """Code → (share id, its ambassador, landing URL) per base address; bounded, oldest out
-    first. An opt-out anonymises the share; until the entry ages out the ambassador's own
-    visits are still recognised, which only ever means a click is not counted."""
-
-    def __init__(self) -> None:
-        self.entries: dict[tuple[str, str], Target] = {}
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple[str, str]) -> Target | None:
-        return self.entries.get(key)
-
-    def put(self, key: tuple[str, str], value: Target) -> None:
-        with self.lock:
-            if len(self.entries) >= MAX_CACHED:  # dicts keep insertion order
-                del self.entries[next(iter(self.entries))]
-            self.entries[key] = value
+#: Code → (share id, its ambassador, landing URL) per base address. An opt-out anonymises
+#: the share; until the entry ages out the ambassador's own visits are still recognised,
+#: which only ever means a click is not counted.
+LinkCache = Memo[tuple[str, str], Target]
 
 
 def target(code: str) -> Target | None:
@@ -71,7 +58,7 @@ def target(code: str) -> Target | None:
 
 
 def cache_of(app: Flask) -> LinkCache:
-    cache: LinkCache = app.extensions.setdefault(EXTENSION_KEY, LinkCache())
+    cache: LinkCache = app.extensions.setdefault(EXTENSION_KEY, LinkCache(MAX_CACHED))
     return cache
 
 

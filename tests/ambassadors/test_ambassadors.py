@@ -178,3 +178,51 @@ def test_curators_and_admins_opt_in_like_anyone(client: FlaskClient,
     curator = ambassador(role=Role.CURATOR)
     assert client.get("/api/v1/ambassador", headers=curator.auth).json["opted_in"] is True
 
+
+
+def test_the_feed_costs_the_same_queries_whatever_the_page_size(
+        app: Flask, client: FlaskClient, ambassador: Callable[..., Person],
+        person: Callable[..., Person], submitted: Callable[..., dict[str, Any]],
+        approved: Callable[..., dict[str, Any]]) -> None:
+    from sqlalchemy import event
+
+    from advocacy.ambassadors.views import CARDS
+    from advocacy.api.sharing import FEED_ITEMS
+    from advocacy.database import EXTENSION_KEY
+
+    reader = ambassador()
+    author = person()
+    for n in range(7):
+        approved(author, story=submitted(author, title=f"Story {n}"))
+    login(client, reader.user)
+    engine = app.extensions[EXTENSION_KEY]
+
+    def statements(path: str, **kwargs: Any) -> int:
+        FEED_ITEMS.clear()
+        CARDS.clear()  # a cold cache: the most a request can cost
+        seen: list[str] = []
+
+        def count(*args: Any) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(path, **kwargs).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    api = [statements(f"/api/v1/feed?per_page={n}", headers=reader.auth) for n in (2, 6)]
+    assert api[0] == api[1]
+    app.config["FEED_PER_PAGE"], before = 2, app.config["FEED_PER_PAGE"]
+    try:
+        small = statements("/feed")
+        app.config["FEED_PER_PAGE"] = 6
+        large = statements("/feed")
+    finally:
+        app.config["FEED_PER_PAGE"] = before
+    assert small == large
+    # Warm, a page reads no story again: only the window and the reader's own marks.
+    warm = client.get("/api/v1/feed?per_page=6", headers=reader.auth)
+    assert [item["title"] for item in warm.json["items"]] == [f"Story {n}" for n in
+                                                              range(6, 0, -1)]
