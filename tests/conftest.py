@@ -30,6 +30,7 @@ from advocacy import create_app
 from advocacy import database as db
 from advocacy.accounts.models import Role, User
 from advocacy.accounts.operations import create_user
+from advocacy.ambassadors.operations import ORDERS
 from advocacy.ambassadors.views import CARDS
 from advocacy.analytics.clicks import recorder
 from advocacy.api.sharing import FEED_ITEMS
@@ -117,6 +118,7 @@ def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         queue_of(application).huey.flush()
         FEED_ITEMS.clear()
         CARDS.clear()
+        ORDERS.clear()
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -11,9 +12,10 @@ from sqlalchemy.orm import joinedload
 
 from advocacy import database as db
 from advocacy.accounts.models import User
-from advocacy.ambassadors.models import Ambassador, ambassador_topics
-from advocacy.database import utcnow
+from advocacy.ambassadors.models import Ambassador
+from advocacy.database import as_utc, utcnow
 from advocacy.errors import Message, Rejected
+from advocacy.memo import Memo
 from advocacy.paging import MAX_PER_PAGE, Window
 from advocacy.sharing.networks import parse_instance
 from advocacy.signals import ambassador_opted_in, ambassador_opted_out
@@ -120,25 +122,58 @@ class PageOutOfRange(Rejected):
 FeedRow = tuple[int, tuple[int, object]]
 
 
+@dataclass(frozen=True)
+class FeedOrder:
+    """Every public story on a set of topics, newest approval first, and until when that
+    holds even if no story changes (the next embargo end or expiry among them)."""
+
+    rows: list[FeedRow]
+    valid_until: datetime | None
+
+
+#: Feed orders by (topic set, latest change to any story): a process works a topic set's
+#: order out once per change, and each page is a slice of it (no OFFSET scan, no COUNT).
+ORDERS: Memo[tuple[tuple[int, ...], object], FeedOrder] = Memo(1_000, ttl=300)
+
+
 def feed(ambassador: Ambassador, page: int, per_page: int) -> Window[FeedRow]:
-    """Public stories on the ambassador's topics, newest approval first, as (id, stamp):
-    one query whatever the page size, and no COUNT (the feed pages like a timeline). The
-    pages show each story from a cache keyed by its version (:func:`stories_by_id`)."""
+    """Public stories on the ambassador's topics, newest approval first, as (id, stamp); the
+    pages show each story from a cache keyed by that stamp (:func:`stories_by_id`). Two
+    small queries whatever the page: the latest change to any story, then (when that or the
+    clock says so) the order of the ambassador's topic set."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    followed = select(ambassador_topics.c.topic_id).where(
-        ambassador_topics.c.user_id == ambassador.user_id)
-    on_topics = select(story_topics.c.story_id).where(story_topics.c.topic_id.in_(followed))
-    visible = and_(public_now(), Story.id.in_(on_topics))
-    window = (select(Story.id, Story.version, Story.approved_at).where(visible)
-              .order_by(Story.approved_at.desc(), Story.id.desc())
-              .limit(per_page + 1).offset((page - 1) * per_page))
-    rows: list[FeedRow] = [(story_id, (version, approved_at))
-                           for story_id, version, approved_at in db.session.execute(window)]
+    topics = tuple(sorted(topic.id for topic in ambassador.topics))
+    key = (topics, db.session.scalar(select(func.max(Story.updated_at))))
+    now = utcnow()
+    order = ORDERS.get(key)
+    if order is None or (order.valid_until is not None and as_utc(order.valid_until) <= now):
+        order = _order(topics, now)
+        ORDERS.put(key, order)
+    start = (page - 1) * per_page
+    rows = order.rows[start:start + per_page + 1]
     if not rows and page > 1:
-        total = db.session.scalar(select(func.count(Story.id)).where(visible)) or 0
-        raise PageOutOfRange(page, max(1, -(-total // per_page)))
+        raise PageOutOfRange(page, max(1, -(-len(order.rows) // per_page)))
     return Window(items=rows[:per_page], page=page, per_page=per_page,
                   has_next=len(rows) > per_page)
+
+
+def _order(topics: Sequence[int], now: datetime) -> FeedOrder:
+    on_topics = select(story_topics.c.story_id).where(story_topics.c.topic_id.in_(topics))
+    rows: list[FeedRow] = []
+    ends: list[datetime] = []
+    for story_id, version, approved_at, expires_at in db.session.execute(
+            select(Story.id, Story.version, Story.approved_at, Story.expires_at)
+            .where(public_now(now), Story.id.in_(on_topics))
+            .order_by(Story.approved_at.desc(), Story.id.desc())):
+        rows.append((story_id, (version, approved_at)))
+        if expires_at is not None:
+            ends.append(as_utc(expires_at))
+    embargo = db.session.scalar(select(func.min(Story.embargo_until)).where(
+        Story.status == StoryStatus.APPROVED, Story.embargo_until > now,
+        Story.id.in_(on_topics)))
+    if embargo is not None:
+        ends.append(as_utc(embargo))
+    return FeedOrder(rows, min(ends, default=None))
 
 
 def stories_by_id(ids: Sequence[int]) -> dict[int, Story]:

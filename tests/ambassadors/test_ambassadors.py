@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -186,6 +187,7 @@ def test_the_feed_costs_the_same_queries_whatever_the_page_size(
         approved: Callable[..., dict[str, Any]]) -> None:
     from sqlalchemy import event
 
+    from advocacy.ambassadors.operations import ORDERS
     from advocacy.ambassadors.views import CARDS
     from advocacy.api.sharing import FEED_ITEMS
     from advocacy.database import EXTENSION_KEY
@@ -199,7 +201,8 @@ def test_the_feed_costs_the_same_queries_whatever_the_page_size(
 
     def statements(path: str, **kwargs: Any) -> int:
         FEED_ITEMS.clear()
-        CARDS.clear()  # a cold cache: the most a request can cost
+        CARDS.clear()
+        ORDERS.clear()  # cold caches: the most a request can cost
         seen: list[str] = []
 
         def count(*args: Any) -> None:
@@ -226,3 +229,31 @@ def test_the_feed_costs_the_same_queries_whatever_the_page_size(
     warm = client.get("/api/v1/feed?per_page=6", headers=reader.auth)
     assert [item["title"] for item in warm.json["items"]] == [f"Story {n}" for n in
                                                               range(6, 0, -1)]
+
+
+def test_the_feed_follows_changes_and_the_clock(
+        client: FlaskClient, ambassador: Callable[..., Person], person: Callable[..., Person],
+        submitted: Callable[..., dict[str, Any]], approved: Callable[..., dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import advocacy.ambassadors.operations as feed_operations
+
+    reader = ambassador()
+    author, curator = person(), person(Role.CURATOR)
+    soon = datetime.now(UTC) + timedelta(hours=2)
+    first = approved(author, curator, story=submitted(author, title="First"))
+    approved(author, curator, story=submitted(author, title="Held back"),
+             embargo_until=soon.isoformat())
+
+    def titles() -> list[str]:
+        answer = client.get("/api/v1/feed", headers=reader.auth)
+        return [item["title"] for item in answer.json["items"]]
+
+    assert titles() == ["First"]
+    approved(author, curator, story=submitted(author, title="Second"))
+    assert titles() == ["Second", "First"]  # a change to any story: worked out again
+    client.post(f"/api/v1/stories/{first['id']}/retract", json={"reason": "Old"},
+                headers=curator.auth)
+    assert titles() == ["Second"]
+    # Nothing changes in the database when an embargo ends: the cached order knows when.
+    monkeypatch.setattr(feed_operations, "utcnow", lambda: soon + timedelta(minutes=1))
+    assert titles() == ["Second", "Held back"]  # newest approval first
