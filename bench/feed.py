@@ -314,6 +314,9 @@ def measure(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
             [f"/api/v1/feed?per_page={PER_PAGE}&page={n}" for n in range(1, PAGES + 1)])),
         "page": Target(hub.base_url + "/", page_headers, write_script(
             tmp / "page.lua", [f"/feed?page={n}" for n in range(1, PAGES + 1)])),
+        # The ceiling of any signed-in request: the smallest token-authenticated answer.
+        "me": Target(hub.base_url + "/", api_headers, write_script(
+            tmp / "me.lua", ["/api/v1/me"])),
     }
 
     print_setup(args)
@@ -334,7 +337,12 @@ def measure(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     print(f"verified: all {PAGES} pages of both are the feed with {PER_PAGE} stories (API "
           f"{body_sizes['api'] / 1024:.1f} KiB, page {body_sizes['page'] / 1024:.1f} KiB on "
           f"average); wrk counted no errors and no non-2xx/3xx")
-    print_summary(summary, {"hello": "hello world", "api": "feed API", "page": "feed page"})
+    print_summary(summary, {"hello": "hello world", "api": "feed API", "page": "feed page",
+                            "me": "GET /api/v1/me"})
+    ceiling = summary["me"].rps / summary["hello"].rps
+    print(f"the ceiling of a token-authenticated request (GET /api/v1/me, no feed): "
+          f"{ceiling:.1%} of hello world; the feed API reaches "
+          f"{summary['api'].rps / summary['me'].rps:.1%} of that ceiling")
     missed = []
     for kind, label in (("api", "feed API"), ("page", "feed page")):
         ratio = summary[kind].rps / summary["hello"].rps
