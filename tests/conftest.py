@@ -23,7 +23,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import delete, text
+from sqlalchemy import delete, event, text
 from werkzeug.serving import make_server
 
 from advocacy import create_app
@@ -173,6 +173,22 @@ def topics(app: Flask) -> list[str]:
         db.session.add_all(Topic(slug=slug, name=name) for slug, name in slugs)
         db.commit()
     return [slug for slug, _ in slugs]
+
+
+@contextlib.contextmanager
+def counting_queries(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements the app's engine executes inside the block."""
+    engine = app.extensions[db.EXTENSION_KEY]
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:

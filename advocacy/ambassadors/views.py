@@ -19,11 +19,11 @@ from advocacy.memo import Memo
 from advocacy.paging import parse_page
 from advocacy.security import requires
 from advocacy.sharing import operations as sharing
-from advocacy.sharing.networks import NETWORK_LABELS, Network
+from advocacy.sharing.networks import network_label
 from advocacy.stories import operations as stories
 
 blueprint = Blueprint("ambassadors", __name__)
-NETWORK_VALUES = frozenset(n.value for n in Network)
+
 
 
 def _with_topics(form: OptInForm | PreferencesForm) -> OptInForm | PreferencesForm:
@@ -113,6 +113,6 @@ def feed() -> Response | str:
 def _shared_mark(networks: set[str]) -> Markup:
     if not networks:
         return Markup("")
-    names = sorted(str(NETWORK_LABELS[Network(n)]) for n in networks if n in NETWORK_VALUES)
+    names = sorted(filter(None, map(network_label, networks)))
     return Markup('<span class="shared-mark">✓ {}</span>').format(  # the label is escaped
         _("Shared on %(networks)s", networks=as_list(names)))

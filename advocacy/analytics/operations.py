@@ -16,7 +16,9 @@ from advocacy.ambassadors.models import Ambassador
 from advocacy.analytics.agents import VisitorKind
 from advocacy.analytics.models import Click
 from advocacy.database import utcnow
+from advocacy.errors import NotFound
 from advocacy.sharing.models import Share
+from advocacy.stories import operations as stories
 from advocacy.stories.models import Story
 
 
@@ -103,6 +105,15 @@ def _day(moment: datetime) -> date:
 def impact_of(user: User, days: int = 30) -> Figures:
     """An ambassador's own shares and what they did, with a daily series for the chart."""
     return _figures(Share.ambassador_id == user.id, days)
+
+
+def story_for_travel(user: User, story_id: int) -> Story:
+    """A story whose travel ``user`` may see: its author's and the comms team's; for anyone
+    else it does not exist."""
+    story = stories.story_for(user, story_id)
+    if story.author_id != user.id and not user.is_curator:
+        raise NotFound()
+    return story
 
 
 def travel_of(story: Story) -> Figures:

@@ -9,9 +9,7 @@ from werkzeug.wrappers import Response
 from advocacy.accounts.models import Role
 from advocacy.ambassadors import operations as ambassadors
 from advocacy.analytics import operations
-from advocacy.errors import NotFound
 from advocacy.security import requires
-from advocacy.stories import operations as stories
 
 blueprint = Blueprint("analytics", __name__)
 
@@ -29,9 +27,7 @@ def impact() -> Response | str:
 @requires()
 def travel(story_id: int) -> str:
     """For the author and the comms team: shares and clicks by network, nobody by name."""
-    story = stories.story_for(current_user, story_id)
-    if story.author_id != current_user.id and not current_user.is_curator:
-        raise NotFound()
+    story = operations.story_for_travel(current_user, story_id)
     return render_template("analytics/travel.html", story=story,
                            figures=operations.travel_of(story))
 

@@ -55,6 +55,15 @@ def string_list(body: dict[str, Any], name: str) -> list[str] | None:
     return [require_storable(v, name) for v in value]
 
 
+def json_bool(body: dict[str, Any], name: str) -> bool | None:
+    """A true/false field of a JSON body, or None when absent."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise Rejected("invalid_type", _l("“%(field)s” must be true or false.", field=name),
+                       status=422, field=name)
+    return value
+
+
 def bool_field(raw: str | None, name: str) -> bool:
     """A form value meaning true or false."""
     value = (raw or "").strip().lower()

@@ -35,10 +35,11 @@ from advocacy.notifications import operations as notifications
 from advocacy.paging import parse_page
 from advocacy.rulebook import operations as rulebook
 from advocacy.security import requires
+from advocacy.sharing.networks import NETWORK_VALUES
 from advocacy.stories import operations as stories
 from advocacy.text import parse_id, require_storable
 
-NETWORKS = curation.NETWORK_VALUES
+NETWORKS = NETWORK_VALUES
 
 
 @blueprint.route("/guidelines/check", methods=["POST"])

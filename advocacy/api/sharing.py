@@ -15,10 +15,17 @@ from advocacy.ambassadors import operations as ambassadors
 from advocacy.ambassadors.models import Ambassador
 from advocacy.analytics import operations as analytics
 from advocacy.api import blueprint
-from advocacy.api.bodies import json_body, list_response, string_field, string_list, version_field
+from advocacy.api.bodies import (
+    json_body,
+    json_bool,
+    list_response,
+    string_field,
+    string_list,
+    version_field,
+)
 from advocacy.api.serializers import iso, story_json
 from advocacy.curation import operations as curation
-from advocacy.errors import NotFound, Rejected
+from advocacy.errors import Rejected
 from advocacy.extensions import check_limited
 from advocacy.memo import Memo
 from advocacy.paging import parse_page
@@ -26,7 +33,6 @@ from advocacy.security import requires
 from advocacy.sharing import operations as sharing
 from advocacy.sharing.models import Share
 from advocacy.sharing.networks import parse_network
-from advocacy.stories import operations as stories
 
 
 def ambassador_json(ambassador: Ambassador | None) -> dict[str, Any]:
@@ -49,14 +55,6 @@ def share_json(share: Share, ambassador: Ambassador | None) -> dict[str, Any]:
             "clicks": analytics.clicks_of(share).as_json()}
 
 
-def _bool(body: dict[str, Any], name: str) -> bool | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, bool):
-        raise Rejected("invalid_type", _l("“%(field)s” must be true or false.", field=name),
-                       status=422, field=name)
-    return value
-
-
 @blueprint.route("/ambassador")
 @requires()
 def ambassador_status() -> Response:
@@ -68,7 +66,7 @@ def ambassador_status() -> Response:
 def ambassador_choice() -> Response:
     """Opt in (with topics and preferences) or out; opting out keeps only anonymous totals."""
     body = json_body(allowed={"opt_in", "topics", "mastodon_instance", "named_in_reports"})
-    opt_in = _bool(body, "opt_in")
+    opt_in = json_bool(body, "opt_in")
     if opt_in is None:
         raise Rejected("missing_field", _l("“%(field)s” is required.", field="opt_in"),
                        field="opt_in")
@@ -76,7 +74,7 @@ def ambassador_choice() -> Response:
         ambassadors.opt_out(current_user)
         return jsonify(ambassador_json(None))
     topics = string_list(body, "topics")
-    named = _bool(body, "named_in_reports")
+    named = json_bool(body, "named_in_reports")
     ambassador = ambassadors.opt_in(current_user, topics=topics)
     instance = body.get("mastodon_instance")
     forget = "mastodon_instance" in body and instance in (None, "")
@@ -181,9 +179,7 @@ def impact() -> Response:
 @blueprint.route("/stories/<id:story_id>/travel")
 @requires()
 def travel(story_id: int) -> Response:
-    story = stories.story_for(current_user, story_id)
-    if story.author_id != current_user.id and not current_user.is_curator:
-        raise NotFound()
+    story = analytics.story_for_travel(current_user, story_id)
     return jsonify(analytics.travel_of(story).as_json())
 
 

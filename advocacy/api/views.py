@@ -15,6 +15,7 @@ from advocacy.api import blueprint
 from advocacy.api.bodies import (
     bool_field,
     json_body,
+    json_bool,
     list_response,
     string_field,
     string_list,
@@ -147,10 +148,7 @@ def update_story(story_id: int) -> Response:
     story = stories.story_for(current_user, story_id)
     stories.require_editable(current_user, story)
     body = json_body(allowed={"title", "body", "topics", "consent", "version"})
-    consent = body.get("consent")
-    if consent is not None and not isinstance(consent, bool):
-        raise Rejected("invalid_type", _l("“%(field)s” must be true or false.", field="consent"),
-                       status=422, field="consent")
+    consent = json_bool(body, "consent")
     stories.require_version(story, version_field(body))
     stories.update_story(
         current_user, story,

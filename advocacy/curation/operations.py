@@ -21,8 +21,8 @@ from advocacy.guidelines import Finding
 from advocacy.paging import Page, paginate
 from advocacy.rulebook import operations as rulebook
 from advocacy.settings.operations import SELF_APPROVAL, setting
-from advocacy.sharing.networks import Network, compose, measure
-from advocacy.sharing.operations import tracked_url
+from advocacy.sharing.networks import NETWORK_VALUES, Network, compose, measure
+from advocacy.sharing.operations import stand_in_link
 from advocacy.signals import (
     comment_added,
     story_decided,
@@ -44,7 +44,6 @@ from advocacy.text import require_storable, slugify
 COMMENT_MAX = 4000
 #: The longest caption for networks that take any length (Facebook, WhatsApp, e-mail).
 CAPTION_MAX = 3000
-NETWORK_VALUES = frozenset(network.value for network in Network)
 #: How long an open review page counts as "someone is looking at it".
 PRESENCE_WINDOW = timedelta(minutes=5)
 
@@ -184,7 +183,7 @@ def _captions(curator: User, story: Story, raw: Mapping[str, Any] | None,
         if not text:
             continue
         # Counted as the network will count it, with the share's link added.
-        length = measure(Network(network), compose(text, tracked_url("x" * 8)))
+        length = measure(Network(network), compose(text, stand_in_link()))
         limit = length.limit or CAPTION_MAX
         if not length.fits or length.count > limit:
             errors.setdefault(field, []).append(

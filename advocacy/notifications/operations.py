@@ -15,7 +15,7 @@ from advocacy.database import utcnow
 from advocacy.errors import Message
 from advocacy.notifications.models import Notification, NotificationKind
 from advocacy.paging import Page, paginate
-from advocacy.sharing.networks import NETWORK_LABELS, Network
+from advocacy.sharing.networks import network_label
 
 K = NotificationKind
 #: How each kind reads; %(actor)s is who did it, %(story)s the story's title.
@@ -67,9 +67,3 @@ def wording(notification: Notification) -> str:
         "actor": actor, "story": notification.details.get("title", ""),
         "network": network_label(notification.details.get("network"))}
 
-
-def network_label(raw: object) -> str:
-    try:
-        return str(NETWORK_LABELS[Network(str(raw))])
-    except ValueError:
-        return ""

@@ -29,7 +29,7 @@ def inbox() -> str:
     page = operations.notifications_of(current_user, parse_page(request.args.get("page")),
                                        current_app.config["STORIES_PER_PAGE"])
     return render_template("notifications/inbox.html", page=page,
-                           wording=operations.wording, network_label=operations.network_label)
+                           wording=operations.wording)
 
 
 @blueprint.route("/notifications/read", methods=["POST"])

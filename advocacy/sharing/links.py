@@ -47,12 +47,12 @@ def target(code: str) -> Target | None:
     if found is not None:
         return found
     row = db.session.execute(
-        select(Share.id, Share.ambassador_id, Share.network, Story)
+        select(Share.id, Share.ambassador_id, Share.network, Story.id, Story.slug)
         .join(Story, Story.id == Share.story_id).where(Share.code == code)).first()
     if row is None:
         return None
-    share_id, owner, network, story = row
-    found = (share_id, owner, landing_url(story, share_id, network))
+    share_id, owner, network, story_id, slug = row
+    found = (share_id, owner, landing_url(story_id, slug, share_id, network))
     cache.put(key, found)
     return found
 

@@ -46,6 +46,14 @@ NETWORK_LABELS: dict[Network, LazyString] = {
 }
 
 _NETWORK_VALUES = {network.value: network for network in Network}
+#: Every network's name as stored and sent ("linkedin", "x", ...).
+NETWORK_VALUES = frozenset(_NETWORK_VALUES)
+
+
+def network_label(raw: object) -> str:
+    """How a stored network name reads in the reader's language ("" for no known network)."""
+    network = _NETWORK_VALUES.get(raw) if isinstance(raw, str) else None
+    return str(NETWORK_LABELS[network]) if network is not None else ""
 
 
 def parse_network(raw: object) -> Network:

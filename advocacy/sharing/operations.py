@@ -66,15 +66,19 @@ def tracked_url(code: str) -> str:
 
 def public_story_url(story: Story) -> str:
     """The public page of an approved story, by its slug."""
-    return public_base() + url_for("public.story", ref=story.slug or str(story.id))
+    return _public_page(story.id, story.slug)
 
 
-def landing_url(story: Story, share_id: int, network: str) -> str:
+def _public_page(story_id: int, slug: str | None) -> str:
+    return public_base() + url_for("public.story", ref=slug or str(story_id))
+
+
+def landing_url(story_id: int, slug: str | None, share_id: int, network: str) -> str:
     """Where a tracked link leads: the public page, with the share's UTM parameters."""
     query = urlencode({"utm_source": network, "utm_medium": "advocacy",
-                       "utm_campaign": story.slug or f"story-{story.id}",
+                       "utm_campaign": slug or f"story-{story_id}",
                        "utm_content": f"share-{share_id}"})
-    return f"{public_story_url(story)}?{query}"
+    return f"{_public_page(story_id, slug)}?{query}"
 
 
 # -- which stories can be shared ----------------------------------------------------------------
@@ -138,11 +142,6 @@ class Composition:
         return rulebook.blocking(self.findings)
 
     @property
-    def additions(self) -> list[str]:
-        """Texts (required disclosures) the composer offers to add with one click."""
-        return list(dict.fromkeys(f.addition for f in self.findings if f.addition))
-
-    @property
     def nearly_identical(self) -> bool:
         return self.similarity >= NEARLY_IDENTICAL
 
@@ -168,20 +167,26 @@ def share_text(raw: object) -> str:
     return require_storable(raw, "text").strip()
 
 
+def stand_in_link() -> str:
+    """A tracked link of the real length, for counting a text before its share exists."""
+    return tracked_url("x" * len(new_code()))
+
+
 def compose_share(user: User, story: Story, network: Network, text: str,
-                  link: str | None = None) -> Composition:
-    """``text`` with the tracked link in it, counted, checked and compared; writes nothing.
-    Before the share exists, a link of the same length stands in for its own."""
-    stand_in = None if link else tracked_url("x" * len(new_code()))
+                  link: str | None = None, *, compare: bool = True) -> Composition:
+    """``text`` with the tracked link in it, counted, checked and (``compare``) compared with
+    earlier posts; writes nothing. Before the share exists, a stand-in link is counted."""
+    stand_in = None if link else stand_in_link()
     composed = compose(text, link or stand_in or "")
     findings = rulebook.check_text(user, composed, topics=[t.slug for t in story.topics],
                                    network=network.value)
     return Composition(network=network, text=text, composed=composed,
                        length=measure(network, composed), findings=findings,
-                       similarity=_similarity(user, story, network, text), stand_in=stand_in)
+                       similarity=_similarity(story, network, text) if compare else 0.0,
+                       stand_in=stand_in)
 
 
-def _similarity(user: User, story: Story, network: Network, text: str) -> float:
+def _similarity(story: Story, network: Network, text: str) -> float:
     """How close ``text`` is to what others (and the ambassador before) posted on ``network``;
     X refuses a duplicate from the same person and identical posts look staged."""
     if not text.replace(LINK_PLACEHOLDER, "").strip():
@@ -213,7 +218,8 @@ def share_story(user: User, story: Story, *, network: object, text: object,
     if chosen == Network.MASTODON:
         _remember_instance(ambassador, mastodon_instance)
     code = new_code()
-    composition = compose_share(user, story, chosen, typed, tracked_url(code))
+    # The composer warned about look-alike texts already; recording does not compare again.
+    composition = compose_share(user, story, chosen, typed, tracked_url(code), compare=False)
     _require_fits(composition.length)
     if composition.blocking:
         raise Rejected("guidelines_block",

@@ -26,16 +26,11 @@ from advocacy.security import public, requires
 from advocacy.sharing import links, operations
 from advocacy.sharing.forms import ComposerForm, PostedForm
 from advocacy.sharing.models import SHARE_STATUS_LABELS
-from advocacy.sharing.networks import NETWORK_LABELS, Network, parse_network
+from advocacy.sharing.networks import NETWORK_LABELS, Network, network_label, parse_network
 from advocacy.stories.models import Story
 
 blueprint = Blueprint("sharing", __name__)
-NETWORKS = frozenset(n.value for n in Network)
-
-
-@blueprint.app_template_filter("network_label")
-def _network_label(network: str) -> str:
-    return str(NETWORK_LABELS.get(Network(network), network)) if network in NETWORKS else network
+blueprint.add_app_template_filter(network_label, "network_label")
 
 
 @blueprint.app_context_processor

@@ -16,7 +16,7 @@ from advocacy.accounts.models import Role
 from advocacy.ambassadors.models import Ambassador
 from advocacy.audit.models import AuditEvent
 from advocacy.sharing.models import Share
-from tests.conftest import Person, login
+from tests.conftest import Person, counting_queries, login
 
 
 def _later(**delta: int) -> str:
@@ -185,34 +185,21 @@ def test_the_feed_costs_the_same_queries_whatever_the_page_size(
         app: Flask, client: FlaskClient, ambassador: Callable[..., Person],
         person: Callable[..., Person], submitted: Callable[..., dict[str, Any]],
         approved: Callable[..., dict[str, Any]]) -> None:
-    from sqlalchemy import event
-
     from advocacy.ambassadors.operations import ORDERS
     from advocacy.ambassadors.views import CARDS
     from advocacy.api.sharing import FEED_ITEMS
-    from advocacy.database import EXTENSION_KEY
-
     reader = ambassador()
     author = person()
     for n in range(7):
         approved(author, story=submitted(author, title=f"Story {n}"))
     login(client, reader.user)
-    engine = app.extensions[EXTENSION_KEY]
 
     def statements(path: str, **kwargs: Any) -> int:
         FEED_ITEMS.clear()
         CARDS.clear()
         ORDERS.clear()  # cold caches: the most a request can cost
-        seen: list[str] = []
-
-        def count(*args: Any) -> None:
-            seen.append(str(args[2]))
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with counting_queries(app) as seen:
             assert client.get(path, **kwargs).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(seen)
 
     api = [statements(f"/api/v1/feed?per_page={n}", headers=reader.auth) for n in (2, 6)]

@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from advocacy.accounts.models import Role
-from tests.conftest import Person, login
-from tests.stories.test_query_count import counting_queries, stories_per_page
+from tests.conftest import Person, counting_queries, login
+from tests.stories.test_query_count import stories_per_page
 
 
 def test_queue_queries_do_not_grow_with_the_page(

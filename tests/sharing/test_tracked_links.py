@@ -3,7 +3,6 @@ worker, people apart from link previews and bots, and no raw address stored anyw
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +17,7 @@ from advocacy.accounts.models import Role
 from advocacy.analytics.clicks import recorder
 from advocacy.analytics.models import Click, VisitorSalt
 from advocacy.queue import queue_of
-from tests.conftest import Person
+from tests.conftest import Person, counting_queries
 
 CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
           "Chrome/131.0.0.0 Mobile Safari/537.36")
@@ -176,25 +175,12 @@ def test_the_ambassador_following_their_own_link_is_not_a_click(
 def test_repeat_visits_are_answered_without_the_database(
         app: Flask, client: FlaskClient, ambassador: Callable[..., Person],
         approved: Callable[..., dict[str, Any]]) -> None:
-    from sqlalchemy import event
-
-    from advocacy.database import EXTENSION_KEY
-
     _, share, _ = _shared(client, ambassador, approved)
     code = _code(share)
     first = client.get(f"/l/{code}", headers={"User-Agent": CHROME})
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    engine = app.extensions[EXTENSION_KEY]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting_queries(app) as statements:
         again = client.get(f"/l/{code}", headers={"User-Agent": FIREFOX},
                            environ_base={"REMOTE_ADDR": "198.51.100.77"})
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert statements == []
     assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
     assert again.headers["Cache-Control"] == "no-store"
@@ -204,19 +190,25 @@ def test_repeat_visits_are_answered_without_the_database(
 
 
 def test_clicks_wait_while_the_queue_is_down_and_memory_stays_bounded(
-        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+        app: Flask, client: FlaskClient, ambassador: Callable[..., Person],
+        approved: Callable[..., dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
     from advocacy.analytics import clicks
-    from advocacy.analytics.clicks import ClickNote, ClickRecorder
 
-    def unreachable(*_: Any, **__: Any) -> None:
-        raise ConnectionError("queue down")
+    _, share, _ = _shared(client, ambassador, approved)
+    with monkeypatch.context() as down:
+        def unreachable(*_: Any, **__: Any) -> None:
+            raise ConnectionError("queue down")
 
-    monkeypatch.setattr("advocacy.queue.enqueue", unreachable)
-    monkeypatch.setattr(clicks, "MAX_WAITING", 3)
-    buffer = ClickRecorder(app)
-    buffer._pid = os.getpid()  # no background thread: this test flushes by hand
-    for n in range(5):
-        buffer.note(ClickNote(share_id=n, at="2026-01-01T00:00:00+00:00", visitor="v",
-                              user_agent="ua", referrer_host=None))
-    assert buffer.flush() == 0
-    assert [click.share_id for click in buffer._pending] == [2, 3, 4]  # the newest kept
+        down.setattr("advocacy.queue.enqueue", unreachable)
+        down.setattr(clicks, "MAX_WAITING", 3)
+        for n in range(5):
+            answer = client.get(f"/l/{_code(share)}", headers={
+                "User-Agent": CHROME, "Referer": f"https://site{n}.example/post"})
+            assert answer.status_code == 302  # visitors are sent on all the same
+        drain(app)  # the queue refuses: nothing stored, the newest clicks kept in memory
+        with app.app_context():
+            assert db.session.scalars(select(Click)).all() == []
+    drain(app)  # the queue is back
+    with app.app_context():
+        hosts = sorted(c.referrer_host or "" for c in db.session.scalars(select(Click)))
+    assert hosts == ["site2.example", "site3.example", "site4.example"]

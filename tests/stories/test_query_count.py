@@ -11,36 +11,18 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event
 from werkzeug.datastructures import FileStorage
 
 from advocacy import database as db
 from advocacy.accounts.models import User
 from advocacy.stories.operations import create_story
-from tests.conftest import PASSWORD, photo_bytes
+from tests.conftest import PASSWORD, counting_queries, photo_bytes
 
 STORIES = 30
 SMALL, LARGE = 5, 25
-
-
-@contextmanager
-def counting_queries(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements the app's engine executes inside the block."""
-    engine: Engine = app.extensions["advocacy.db"]
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 @contextmanager
