@@ -38,6 +38,26 @@ def login_limit_key() -> str:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Set on views that carry a limit of their own (the decorators below); the limiter skips
+#: every other request outright instead of working out, per request, that none applies.
+LIMITED_ATTR = "advocacy_rate_limited"
+
+
+def _marked(decorator: Callable[[F], F]) -> Callable[[F], F]:
+    def mark(view: F) -> F:
+        limited = decorator(view)
+        setattr(limited, LIMITED_ATTR, True)
+        return limited
+
+    return mark
+
+
+@limiter.request_filter
+def _no_limit_here() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, LIMITED_ATTR, False)
+
+
 # One budget for the sign-in form and the token API together: per address and account,
 # and per address across all accounts (against password spraying).
 _per_account = limiter.shared_limit(
@@ -52,7 +72,7 @@ _per_address = limiter.shared_limit(
 
 def login_limited(view: F) -> F:
     """Apply both sign-in limits to ``view``."""
-    return cast(F, _per_address(_per_account(view)))
+    return _marked(lambda v: cast(F, _per_address(_per_account(v))))(view)
 
 
 def account_key() -> str:
@@ -65,10 +85,10 @@ def account_key() -> str:
 
 
 #: Messages in a story's thread: plenty for a conversation, not enough to flood curators.
-comment_limited = limiter.shared_limit(
+comment_limited = _marked(limiter.shared_limit(
     lambda: str(current_app.config["COMMENT_RATE_LIMIT"]), scope="comments",
-    key_func=account_key, methods=["POST"])
+    key_func=account_key, methods=["POST"]))
 #: The live guideline check runs while someone types (debounced); this only stops abuse.
-check_limited = limiter.shared_limit(
+check_limited = _marked(limiter.shared_limit(
     lambda: str(current_app.config["CHECK_RATE_LIMIT"]), scope="guideline-checks",
-    key_func=account_key, methods=["POST"])
+    key_func=account_key, methods=["POST"]))

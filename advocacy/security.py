@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from werkzeug.wrappers import Response as BaseResponse
 
 from advocacy import database as db
@@ -77,20 +77,29 @@ def token_user(header: str | None) -> User | None:
     return cache[header]
 
 
+#: The token's user, whether it is revoked and when it was last used, in one statement.
+_TOKEN_USER = (select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at)
+               .join(ApiToken, ApiToken.user_id == User.id)
+               .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def _lookup_token_user(header: str | None) -> User | None:
     scheme, _, secret = (header or "").partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or len(secret) > 200 or not secret.isascii():
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
-    if token is None or token.is_revoked or not token.user.is_active:
+    row = db.session.execute(_TOKEN_USER, {"token_hash": hash_token(secret)}).first()
+    if row is None:
+        return None
+    user, token_id, revoked_at, last = row
+    if revoked_at is not None or not user.is_active:
         return None
     now = utcnow()
-    last = token.last_used_at
     # Record use at most every few minutes so reads do not turn into writes.
     if last is None or now - as_utc(last) > timedelta(minutes=5):
-        token.last_used_at = now  # committed with the request
-    return token.user
+        db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                           .values(last_used_at=now))  # committed with the request
+    return user
 
 
 def _enforce_access() -> BaseResponse | None:

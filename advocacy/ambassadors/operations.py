@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from advocacy import database as db
 from advocacy.accounts.models import User
-from advocacy.ambassadors.models import Ambassador
+from advocacy.ambassadors.models import Ambassador, ambassador_topics
 from advocacy.database import as_utc, utcnow
 from advocacy.errors import Message, Rejected
 from advocacy.memo import Memo
@@ -136,18 +136,45 @@ class FeedOrder:
 ORDERS: Memo[tuple[tuple[int, ...], object], FeedOrder] = Memo(1_000, ttl=300)
 
 
-def feed(ambassador: Ambassador, page: int, per_page: int) -> Window[FeedRow]:
-    """Public stories on the ambassador's topics, newest approval first, as (id, stamp); the
-    pages show each story from a cache keyed by that stamp (:func:`stories_by_id`). Two
-    small queries whatever the page: the latest change to any story, then (when that or the
-    clock says so) the order of the ambassador's topic set."""
+@dataclass(frozen=True)
+class Reader:
+    """What the feed needs of an ambassador: who, their topics, and the latest change to
+    any story (which says whether a cached order still holds)."""
+
+    user_id: int
+    topics: tuple[int, ...]
+    stories_changed: object
+
+
+_AMBASSADORS = Ambassador.__table__
+#: One statement per feed page for all three (no ORM objects: the feed only needs ids).
+_READER = (select(_AMBASSADORS.c.user_id, ambassador_topics.c.topic_id,
+                  select(func.max(Story.updated_at)).scalar_subquery())
+           .select_from(_AMBASSADORS.outerjoin(
+               ambassador_topics, ambassador_topics.c.user_id == _AMBASSADORS.c.user_id))
+           .where(_AMBASSADORS.c.user_id == bindparam("user_id")))
+
+
+def reader(user: User) -> Reader:
+    """``user`` as a reader of the feed; :class:`NotAnAmbassador` unless they opted in."""
+    rows = db.session.connection().execute(_READER, {"user_id": user.id}).all()
+    if not rows:
+        raise NotAnAmbassador()
+    return Reader(user.id, tuple(sorted(row[1] for row in rows if row[1] is not None)),
+                  rows[0][2])
+
+
+def feed(reader: Reader, page: int, per_page: int) -> Window[FeedRow]:
+    """Public stories on the reader's topics, newest approval first, as (id, stamp); the
+    pages show each story from a cache keyed by that stamp (:func:`stories_by_id`). The
+    order of a topic set is worked out once per change to any story (or when the clock
+    reaches an embargo's end or an expiry in it); each page is a slice of it."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    topics = tuple(sorted(topic.id for topic in ambassador.topics))
-    key = (topics, db.session.scalar(select(func.max(Story.updated_at))))
+    key = (reader.topics, reader.stories_changed)
     now = utcnow()
     order = ORDERS.get(key)
     if order is None or (order.valid_until is not None and as_utc(order.valid_until) <= now):
-        order = _order(topics, now)
+        order = _order(reader.topics, now)
         ORDERS.put(key, order)
     start = (page - 1) * per_page
     rows = order.rows[start:start + per_page + 1]

@@ -87,10 +87,11 @@ SHARED_MARK = Markup("<!--shared-->")
 @blueprint.route("/feed")
 @requires()
 def feed() -> Response | str:
-    ambassador = operations.ambassador_of(current_user)
-    if ambassador is None:
+    try:
+        reader = operations.reader(current_user)
+    except operations.NotAnAmbassador:
         return redirect(url_for("ambassadors.page"))
-    window = operations.feed(ambassador, parse_page(request.args.get("page")),
+    window = operations.feed(reader, parse_page(request.args.get("page")),
                              current_app.config["FEED_PER_PAGE"])
     language, base = str(get_locale()), request.host_url
 
@@ -107,7 +108,7 @@ def feed() -> Response | str:
     marked = [card.replace(SHARED_MARK, _shared_mark(shared.get(story_id, set())))
               for (story_id, _), card in zip(window.items, cards, strict=True) if card]
     return render_template("ambassadors/feed.html", page=window, cards=marked,
-                           ambassador=ambassador)
+                           has_topics=bool(reader.topics))
 
 
 def _shared_mark(networks: set[str]) -> Markup:

@@ -89,13 +89,16 @@ FeedKey = tuple[int, tuple[int, object], str]
 FEED_ITEMS: Memo[FeedKey, str] = Memo(20_000, ttl=300)
 
 
+NOT_SHARED = ',"shared_on":[]}'
+
+
 @blueprint.route("/feed")
 @requires()
 def feed() -> Response:
-    ambassador = ambassadors.require_ambassador(current_user)
+    reader = ambassadors.reader(current_user)
     per_page = request.args.get("per_page", "")
     window = ambassadors.feed(
-        ambassador, parse_page(request.args.get("page")),
+        reader, parse_page(request.args.get("page")),
         parse_page(per_page, "per_page") if per_page else current_app.config["FEED_PER_PAGE"])
     base = request.host_url
     encode = current_app.json.dumps
@@ -109,7 +112,8 @@ def feed() -> Response:
     items = FEED_ITEMS.many([(story_id, stamp, base)
                              for story_id, stamp in window.items], serialise)
     shared = sharing.shared_networks(current_user, [story_id for story_id, _ in window.items])
-    body = ",".join(f'{item},"shared_on":{encode(sorted(shared.get(story_id, ())))}}}'
+    body = ",".join(f'{item},"shared_on":{encode(sorted(shared[story_id]))}}}'
+                    if story_id in shared else item + NOT_SHARED
                     for (story_id, _), item in zip(window.items, items, strict=True) if item)
     meta = encode(window.meta())
     return current_app.response_class(f'{{"items":[{body}],{meta[1:]}',

@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from advocacy import database as db
@@ -324,14 +324,18 @@ def mark_posted(user: User, share: Share, *, post_url: object = None) -> Share:
     return share
 
 
+_SHARED_NETWORKS = (select(Share.__table__.c.story_id, Share.__table__.c.network)
+                    .where(Share.__table__.c.ambassador_id == bindparam("user_id"),
+                           Share.__table__.c.story_id.in_(bindparam("ids", expanding=True))))
+
+
 def shared_networks(user: User, story_ids: Sequence[int]) -> dict[int, set[str]]:
     """For the feed: which of these stories ``user`` shared already, and where."""
     marks: dict[int, set[str]] = {}
     if not story_ids:
         return marks
-    for story_id, network in db.session.execute(
-            select(Share.story_id, Share.network).where(
-                Share.ambassador_id == user.id, Share.story_id.in_(story_ids))):
+    for story_id, network in db.session.connection().execute(
+            _SHARED_NETWORKS, {"user_id": user.id, "ids": list(story_ids)}):
         marks.setdefault(story_id, set()).add(network)
     return marks
 
