@@ -106,6 +106,7 @@ def register_extensions(app: Flask) -> None:
     from advocacy.accounts.operations import load_user
     from advocacy.analytics.clicks import init_app as init_clicks
     from advocacy.media.storage import init_app as init_storage
+    from advocacy.site.chrome import init_app as init_chrome
 
     db.init_app(app)
     csrf.init_app(app)
@@ -122,6 +123,7 @@ def register_extensions(app: Flask) -> None:
     queue.init_app(app)
     init_clicks(app)
     i18n.init_app(app)
+    init_chrome(app)
     security.init_app(app)
     app.after_request(_commit_unit_of_work)
 

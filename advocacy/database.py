@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import CursorResult, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.selectable import TypedReturnsRows
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,6 +26,7 @@ NAMING_CONVENTION = {
 }
 
 EXTENSION_KEY = "advocacy.db"
+Columns = TypeVarTuple("Columns")
 
 
 def utcnow() -> datetime:
@@ -75,6 +77,13 @@ def make_engine(url: str) -> Engine:
     # hide_parameters: errors are logged, and parameters may hold personal data.
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
                          hide_parameters=True)
+
+
+def run(statement: TypedReturnsRows[*Columns], **params: Any,
+        ) -> CursorResult[*Columns]:
+    """Execute a prebuilt Core statement (table columns, no ORM entities) in the unit of
+    work, without the ORM's per-query work: for the few statements every page runs."""
+    return session.connection().execute(statement, params)
 
 
 def on_rollback(callback: Callable[[], None]) -> None:

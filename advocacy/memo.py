@@ -26,11 +26,14 @@ class Memo(Generic[K, V]):
         self.lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
+        return self._get(key, self.clock() - self.ttl if self.ttl is not None else None)
+
+    def _get(self, key: K, oldest: float | None) -> V | None:
         found = self.entries.get(key)
         if found is None:
             return None
         stored, value = found
-        if self.ttl is not None and self.clock() - stored > self.ttl:
+        if oldest is not None and stored < oldest:
             return None
         return value
 
@@ -48,7 +51,8 @@ class Memo(Generic[K, V]):
     def many(self, keys: Iterable[K], make: Callable[[list[K]], dict[K, V]]) -> list[V]:
         """The values of ``keys`` in order; the missing ones made by ``make`` in one go."""
         wanted = list(keys)
-        found = {key: value for key in wanted if (value := self.get(key)) is not None}
+        oldest = self.clock() - self.ttl if self.ttl is not None else None  # one clock read
+        found = {key: value for key in wanted if (value := self._get(key, oldest)) is not None}
         missing = [key for key in wanted if key not in found]
         if missing:
             made = make(missing)

@@ -40,6 +40,7 @@ from advocacy.extensions import limiter
 from advocacy.i18n import compile_catalogs
 from advocacy.queue import queue_of
 from advocacy.rulebook.operations import replace_rules
+from advocacy.site.chrome import HEADERS, SKELETONS
 from advocacy.stories.models import Topic
 from tests import services
 
@@ -119,6 +120,8 @@ def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         FEED_ITEMS.clear()
         CARDS.clear()
         ORDERS.clear()
+        HEADERS.clear()
+        SKELETONS.clear()
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from advocacy import database as db
 from advocacy.accounts.models import ApiToken, Department, Role, User, hash_token
@@ -21,11 +21,16 @@ MIN_PASSWORD_LENGTH = 10
 _DUMMY_HASH: list[str] = []
 
 
+#: Every signed-in page runs it, so it is built once (``Session.get`` builds it each time).
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
 def load_user(session_id: str) -> User | None:
     """Flask-Login's user loader: ``"<id>:<session version>"``, else nobody."""
     user_id, _, version = session_id.partition(":")
     found = parse_id(user_id)
-    user = db.session.get(User, found) if found is not None else None
+    user = (db.session.execute(_USER_BY_ID, {"user_id": found}).scalar_one_or_none()
+            if found is not None else None)
     if user is None or str(user.session_version) != version:
         return None
     return user

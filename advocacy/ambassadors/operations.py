@@ -119,7 +119,7 @@ class PageOutOfRange(Rejected):
 
 #: One line of the feed window: a story's id, then what makes its cached card current (its
 #: version, and its approval time, which no restored or reused id shares).
-FeedRow = tuple[int, tuple[int, object]]
+FeedRow = tuple[int, tuple[int, datetime]]
 
 
 @dataclass(frozen=True)
@@ -157,11 +157,16 @@ _READER = (select(_AMBASSADORS.c.user_id, ambassador_topics.c.topic_id,
 
 def reader(user: User) -> Reader:
     """``user`` as a reader of the feed; :class:`NotAnAmbassador` unless they opted in."""
-    rows = db.session.connection().execute(_READER, {"user_id": user.id}).all()
-    if not rows:
+    topics: list[int] = []
+    changed: object = None
+    found = False
+    for _user_id, topic_id, stories_changed in db.run(_READER, user_id=user.id):
+        found, changed = True, stories_changed
+        if topic_id is not None:
+            topics.append(topic_id)
+    if not found:
         raise NotAnAmbassador()
-    return Reader(user.id, tuple(sorted(row[1] for row in rows if row[1] is not None)),
-                  rows[0][2])
+    return Reader(user.id, tuple(sorted(topics)), changed)
 
 
 def feed(reader: Reader, page: int, per_page: int) -> Window[FeedRow]:
@@ -192,6 +197,8 @@ def _order(topics: Sequence[int], now: datetime) -> FeedOrder:
             select(Story.id, Story.version, Story.approved_at, Story.expires_at)
             .where(public_now(now), Story.id.in_(on_topics))
             .order_by(Story.approved_at.desc(), Story.id.desc())):
+        if approved_at is None:  # never for an approved story; keeps the types honest
+            continue
         rows.append((story_id, (version, approved_at)))
         if expires_at is not None:
             ends.append(as_utc(expires_at))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -20,6 +22,7 @@ from advocacy.paging import parse_page
 from advocacy.security import requires
 from advocacy.sharing import operations as sharing
 from advocacy.sharing.networks import network_label
+from advocacy.site.chrome import render_page
 from advocacy.stories import operations as stories
 
 blueprint = Blueprint("ambassadors", __name__)
@@ -78,10 +81,11 @@ def opt_out() -> Response:
     return redirect(url_for("ambassadors.page"))
 
 
-#: Feed cards by (story, version, language, address): the same for every ambassador.
-CardKey = tuple[int, tuple[int, object], str, str]
-CARDS: Memo[CardKey, Markup] = Memo(20_000, ttl=300)
-SHARED_MARK = Markup("<!--shared-->")
+#: Feed cards by (story, version, language, address): the same for every ambassador, kept
+#: as the markup before and after the place of the reader's own "shared on" mark.
+CardKey = tuple[int, tuple[int, datetime], str, str]
+CARDS: Memo[CardKey, tuple[str, str]] = Memo(20_000, ttl=300)
+SHARED_MARK = "<!--shared-->"
 
 
 @blueprint.route("/feed")
@@ -95,25 +99,44 @@ def feed() -> Response | str:
                              current_app.config["FEED_PER_PAGE"])
     language, base = str(get_locale()), request.host_url
 
-    def render(keys: list[CardKey]) -> dict[CardKey, Markup]:
+    def render(keys: list[CardKey]) -> dict[CardKey, tuple[str, str]]:
         found = operations.stories_by_id([key[0] for key in keys])
         # Autoescaped by Jinja: what the template rendered is markup, not text.
-        return {key: Markup(render_template(  # noqa: S704
-                    "ambassadors/_card.html", story=found[key[0]]))
-                if key[0] in found else Markup("") for key in keys}
+        return {key: _split(render_template("ambassadors/_card.html", story=found[key[0]]))
+                if key[0] in found else ("", "") for key in keys}
 
     cards = CARDS.many([(story_id, stamp, language, base)
                         for story_id, stamp in window.items], render)
-    shared = sharing.shared_networks(current_user, [story_id for story_id, _ in window.items])
-    marked = [card.replace(SHARED_MARK, _shared_mark(shared.get(story_id, set())))
-              for (story_id, _), card in zip(window.items, cards, strict=True) if card]
-    return render_template("ambassadors/feed.html", page=window, cards=marked,
-                           has_topics=bool(reader.topics))
+    shared = sharing.shared_networks(
+        current_user, [(story_id, approved) for story_id, (_version, approved) in window.items])
+    parts: list[str] = []
+    for (story_id, _stamp), (before, after) in zip(window.items, cards, strict=True):
+        if before:
+            parts += ('<li class="card feed-item">', before,
+                      _shared_mark(shared[story_id]) if story_id in shared else "", after,
+                      "</li>")
+    # The page around the cards is the same for everyone on this page of a feed as long
+    # that shape is: rendered once, with the cards (markup, see above) filled in.
+    shape = (window.page, window.has_next, bool(parts), bool(reader.topics))
+    return render_page("ambassadors/feed.html", shape, {"items": "".join(parts)},
+                       page=window, has_items=bool(parts), has_topics=bool(reader.topics))
+
+
+def _split(card: str) -> tuple[str, str]:
+    before, _, after = card.partition(SHARED_MARK)
+    return before, after
+
+
+#: "Shared on LinkedIn and X" by language and networks: a few dozen, asked for all the time.
+MARKS: Memo[tuple[str, frozenset[str]], Markup] = Memo(1_000)
 
 
 def _shared_mark(networks: set[str]) -> Markup:
-    if not networks:
-        return Markup("")
-    names = sorted(filter(None, map(network_label, networks)))
-    return Markup('<span class="shared-mark">✓ {}</span>').format(  # the label is escaped
-        _("Shared on %(networks)s", networks=as_list(names)))
+    key = (str(get_locale()), frozenset(networks))
+    mark = MARKS.get(key)
+    if mark is None:
+        names = sorted(filter(None, map(network_label, networks)))
+        mark = Markup('<span class="shared-mark">✓ {}</span>').format(  # the label is escaped
+            _("Shared on %(networks)s", networks=as_list(names)))
+        MARKS.put(key, mark)
+    return mark

@@ -3,6 +3,7 @@ retraction (design.md §4)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -85,7 +86,7 @@ def ambassador_choice() -> Response:
 
 #: Feed items as JSON text by (story, version, address), without the reader's marks: the
 #: same for every ambassador, so each process serialises a story once per version.
-FeedKey = tuple[int, tuple[int, object], str]
+FeedKey = tuple[int, tuple[int, datetime], str]
 FEED_ITEMS: Memo[FeedKey, str] = Memo(20_000, ttl=300)
 
 
@@ -111,7 +112,8 @@ def feed() -> Response:
 
     items = FEED_ITEMS.many([(story_id, stamp, base)
                              for story_id, stamp in window.items], serialise)
-    shared = sharing.shared_networks(current_user, [story_id for story_id, _ in window.items])
+    shared = sharing.shared_networks(
+        current_user, [(story_id, approved) for story_id, (_version, approved) in window.items])
     body = ",".join(f'{item},"shared_on":{encode(sorted(shared[story_id]))}}}'
                     if story_id in shared else item + NOT_SHARED
                     for (story_id, _), item in zip(window.items, items, strict=True) if item)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from advocacy import database as db
@@ -39,9 +39,14 @@ def notify(recipients: Iterable[int], kind: NotificationKind, *, story_id: int |
                                     actor_id=actor.id if actor else None, details=details))
 
 
+_NOTIFICATIONS = Notification.__table__
+_UNREAD = select(func.count()).select_from(_NOTIFICATIONS).where(
+    _NOTIFICATIONS.c.user_id == bindparam("user_id"), _NOTIFICATIONS.c.read_at.is_(None))
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    """For the header of every page."""
+    return int(db.run(_UNREAD, user_id=user.id).scalar() or 0)
 
 
 def notifications_of(user: User, page: int, per_page: int) -> Page[Notification]:
