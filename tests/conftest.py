@@ -40,6 +40,7 @@ from advocacy.extensions import limiter
 from advocacy.i18n import compile_catalogs
 from advocacy.queue import queue_of
 from advocacy.rulebook.operations import replace_rules
+from advocacy.sharing.operations import MARKS
 from advocacy.site.chrome import HEADERS, SKELETONS
 from advocacy.stories.models import Topic
 from tests import services
@@ -122,6 +123,7 @@ def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         ORDERS.clear()
         HEADERS.clear()
         SKELETONS.clear()
+        MARKS.clear()
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from advocacy.database import as_utc, utcnow
 from advocacy.errors import Message, Rejected
 from advocacy.memo import Memo
 from advocacy.paging import MAX_PER_PAGE, Window
+from advocacy.sharing.models import Share
 from advocacy.sharing.networks import parse_instance
 from advocacy.signals import ambassador_opted_in, ambassador_opted_out
 from advocacy.stories import operations as stories
@@ -138,18 +139,22 @@ ORDERS: Memo[tuple[tuple[int, ...], object], FeedOrder] = Memo(1_000, ttl=300)
 
 @dataclass(frozen=True)
 class Reader:
-    """What the feed needs of an ambassador: who, their topics, and the latest change to
-    any story (which says whether a cached order still holds)."""
+    """What the feed needs of an ambassador: who, their topics, the latest change to any
+    story (whether a cached order still holds) and their latest share (whether their cached
+    marks do)."""
 
     user_id: int
     topics: tuple[int, ...]
     stories_changed: object
+    latest_share: int | None
 
 
-_AMBASSADORS = Ambassador.__table__
-#: One statement per feed page for all three (no ORM objects: the feed only needs ids).
+_AMBASSADORS, _SHARES = Ambassador.__table__, Share.__table__
+#: One statement per feed page for all four (no ORM objects: the feed only needs ids).
 _READER = (select(_AMBASSADORS.c.user_id, ambassador_topics.c.topic_id,
-                  select(func.max(Story.updated_at)).scalar_subquery())
+                  select(func.max(Story.updated_at)).scalar_subquery(),
+                  select(func.max(_SHARES.c.id))
+                  .where(_SHARES.c.ambassador_id == bindparam("user_id")).scalar_subquery())
            .select_from(_AMBASSADORS.outerjoin(
                ambassador_topics, ambassador_topics.c.user_id == _AMBASSADORS.c.user_id))
            .where(_AMBASSADORS.c.user_id == bindparam("user_id")))
@@ -159,14 +164,15 @@ def reader(user: User) -> Reader:
     """``user`` as a reader of the feed; :class:`NotAnAmbassador` unless they opted in."""
     topics: list[int] = []
     changed: object = None
+    latest: int | None = None
     found = False
-    for _user_id, topic_id, stories_changed in db.run(_READER, user_id=user.id):
-        found, changed = True, stories_changed
+    for _user_id, topic_id, stories_changed, latest_share in db.run(_READER, user_id=user.id):
+        found, changed, latest = True, stories_changed, latest_share
         if topic_id is not None:
             topics.append(topic_id)
     if not found:
         raise NotAnAmbassador()
-    return Reader(user.id, tuple(sorted(topics)), changed)
+    return Reader(user.id, tuple(sorted(topics)), changed, latest)
 
 
 def feed(reader: Reader, page: int, per_page: int) -> Window[FeedRow]:

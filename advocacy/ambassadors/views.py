@@ -107,8 +107,8 @@ def feed() -> Response | str:
 
     cards = CARDS.many([(story_id, stamp, language, base)
                         for story_id, stamp in window.items], render)
-    shared = sharing.shared_networks(
-        current_user, [(story_id, approved) for story_id, (_version, approved) in window.items])
+    shared = sharing.shared_networks(reader.user_id, reader.latest_share,
+                                     [story_id for story_id, _stamp in window.items])
     parts: list[str] = []
     for (story_id, _stamp), (before, after) in zip(window.items, cards, strict=True):
         if before:
@@ -128,15 +128,15 @@ def _split(card: str) -> tuple[str, str]:
 
 
 #: "Shared on LinkedIn and X" by language and networks: a few dozen, asked for all the time.
-MARKS: Memo[tuple[str, frozenset[str]], Markup] = Memo(1_000)
+MARK_LABELS: Memo[tuple[str, frozenset[str]], Markup] = Memo(1_000)
 
 
-def _shared_mark(networks: set[str]) -> Markup:
+def _shared_mark(networks: frozenset[str]) -> Markup:
     key = (str(get_locale()), frozenset(networks))
-    mark = MARKS.get(key)
+    mark = MARK_LABELS.get(key)
     if mark is None:
         names = sorted(filter(None, map(network_label, networks)))
         mark = Markup('<span class="shared-mark">✓ {}</span>').format(  # the label is escaped
             _("Shared on %(networks)s", networks=as_list(names)))
-        MARKS.put(key, mark)
+        MARK_LABELS.put(key, mark)
     return mark

@@ -112,8 +112,8 @@ def feed() -> Response:
 
     items = FEED_ITEMS.many([(story_id, stamp, base)
                              for story_id, stamp in window.items], serialise)
-    shared = sharing.shared_networks(
-        current_user, [(story_id, approved) for story_id, (_version, approved) in window.items])
+    shared = sharing.shared_networks(reader.user_id, reader.latest_share,
+                                     [story_id for story_id, _stamp in window.items])
     body = ",".join(f'{item},"shared_on":{encode(sorted(shared[story_id]))}}}'
                     if story_id in shared else item + NOT_SHARED
                     for (story_id, _), item in zip(window.items, items, strict=True) if item)

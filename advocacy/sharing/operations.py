@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -23,6 +22,7 @@ from advocacy.ambassadors.operations import require_ambassador, set_preferences
 from advocacy.database import as_utc, utcnow
 from advocacy.errors import Conflict, NotFound, Rejected
 from advocacy.guidelines import Finding
+from advocacy.memo import Memo
 from advocacy.rulebook import operations as rulebook
 from advocacy.sharing.models import Share, ShareStatus
 from advocacy.sharing.networks import (
@@ -325,28 +325,29 @@ def mark_posted(user: User, share: Share, *, post_url: object = None) -> Share:
     return share
 
 
-_SHARES, _STORIES = Share.__table__, Story.__table__
-#: A reader's shares of stories approved in a span of time: a feed page is such a span
-#: (newest approval first), and two bounds cost less per page than fifty ids.
-_SHARED_BETWEEN = (select(_SHARES.c.story_id, _SHARES.c.network)
-                   .join(_STORIES, _STORIES.c.id == _SHARES.c.story_id)
-                   .where(_SHARES.c.ambassador_id == bindparam("user_id"),
-                          _STORIES.c.approved_at.between(bindparam("first"), bindparam("last"))))
+_SHARES = Share.__table__
+_SHARED_BY = select(_SHARES.c.story_id, _SHARES.c.network).where(
+    _SHARES.c.ambassador_id == bindparam("user_id"))
+#: Every story a reader shared and where, by (reader, their latest share): one query when
+#: they share something new, none while they page through the feed.
+MARKS: Memo[tuple[int, int], dict[int, frozenset[str]]] = Memo(10_000, ttl=300)
 
 
-def shared_networks(user: User, stories: Sequence[tuple[int, datetime]]) -> dict[int, set[str]]:
-    """For a feed page of ``(story id, approval time)``: which of these stories ``user``
-    shared already, and where."""
-    marks: dict[int, set[str]] = {}
-    if not stories:
-        return marks
-    wanted = {story_id for story_id, _ in stories}
-    approved = [moment for _, moment in stories]
-    for story_id, network in db.run(_SHARED_BETWEEN, user_id=user.id, first=min(approved),
-                                     last=max(approved)):
-        if story_id in wanted:
-            marks.setdefault(story_id, set()).add(network)
-    return marks
+def shared_networks(user_id: int, latest_share: int | None,
+                    story_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+    """For the feed: which of these stories the reader shared already, and where.
+    ``latest_share`` is the id of their newest share (None: they shared nothing)."""
+    if latest_share is None or not story_ids:
+        return {}
+    key = (user_id, latest_share)
+    everything = MARKS.get(key)
+    if everything is None:
+        found: dict[int, set[str]] = {}
+        for story_id, network in db.run(_SHARED_BY, user_id=user_id):
+            found.setdefault(story_id, set()).add(network)
+        everything = {story_id: frozenset(networks) for story_id, networks in found.items()}
+        MARKS.put(key, everything)
+    return {story_id: everything[story_id] for story_id in story_ids if story_id in everything}
 
 
 def shares_of(user: User, story: Story) -> list[Share]:

@@ -159,6 +159,28 @@ def test_the_feed_marks_what_i_shared(client: FlaskClient, ambassador: Callable[
     assert "Shared on LinkedIn and X" in page or "Shared on LinkedIn, X" in page
 
 
+def test_the_feed_marks_a_new_share_at_once(client: FlaskClient,
+                                            ambassador: Callable[..., Person],
+                                            approved: Callable[..., dict[str, Any]]) -> None:
+    # Marks are cached per reader and latest share: a new share shows on the next page view.
+    reader, other = ambassador(), ambassador()
+    story = approved()
+
+    def marks(person: Person) -> list[str]:
+        (item,) = client.get("/api/v1/feed", headers=person.auth).json["items"]
+        return list(item["shared_on"])
+
+    assert marks(reader) == [] and marks(other) == []
+    client.post(f"/api/v1/stories/{story['id']}/shares", json={"network": "bluesky"},
+                headers=reader.auth)
+    assert marks(reader) == ["bluesky"] and marks(other) == []
+    client.post(f"/api/v1/stories/{story['id']}/shares", json={"network": "mastodon",
+                "mastodon_instance": "mastodon.social"}, headers=reader.auth)
+    assert marks(reader) == ["bluesky", "mastodon"]
+    login(client, reader.user)
+    assert "Shared on Bluesky and Mastodon" in client.get("/feed").get_data(as_text=True)
+
+
 def test_a_feed_page_past_the_end_is_a_clear_404(client: FlaskClient,
                                                  ambassador: Callable[..., Person],
                                                  approved: Callable[..., dict[str, Any]]) -> None:
@@ -188,6 +210,7 @@ def test_the_feed_costs_the_same_queries_whatever_the_page_size(
     from advocacy.ambassadors.operations import ORDERS
     from advocacy.ambassadors.views import CARDS
     from advocacy.api.sharing import FEED_ITEMS
+    from advocacy.sharing.operations import MARKS
     reader = ambassador()
     author = person()
     for n in range(7):
@@ -195,9 +218,8 @@ def test_the_feed_costs_the_same_queries_whatever_the_page_size(
     login(client, reader.user)
 
     def statements(path: str, **kwargs: Any) -> int:
-        FEED_ITEMS.clear()
-        CARDS.clear()
-        ORDERS.clear()  # cold caches: the most a request can cost
+        for cache in (FEED_ITEMS, CARDS, ORDERS, MARKS):
+            cache.clear()  # cold caches: the most a request can cost
         with counting_queries(app) as seen:
             assert client.get(path, **kwargs).status_code == 200
         return len(seen)
