@@ -3,7 +3,7 @@
 ``bench/pages.py``, ``bench/redirect.py`` and ``bench/feed.py`` each build a hub in a temporary
 directory (fresh SQLite database and task queue, local uploads, ``advocacy db upgrade``), seed
 it, and then serve it and a bare Flask hello world with the same gunicorn settings (2 workers,
-gthread by default) on 127.0.0.1. wrk loads them in alternation (hello, hub, hello, hub, ...)
+sync by default) on 127.0.0.1. wrk loads them in alternation (hello, hub, hello, hub, ...)
 after an untimed warm-up; the medians and their ratio are what the benchmarks report, because
 machines differ and ratios travel better than absolute figures.
 
@@ -693,10 +693,11 @@ def add_arguments(parser: argparse.ArgumentParser, rounds: int = 2) -> None:
                         help="wrk's request timeout in seconds (10; wrk's own default of 2 "
                              "would drop a slow page's latencies from the figures)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
-    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread",
-                        help="gunicorn worker class for both apps (gthread)")
+    # sync is what the README's production command runs (gunicorn -w N wsgi:app).
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync",
+                        help="gunicorn worker class for both apps (sync)")
     parser.add_argument("--threads", type=int, default=4,
-                        help="threads per gthread worker (4)")
+                        help="threads per worker with --worker-class gthread (4)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
 
 

@@ -12,11 +12,14 @@ serves
 * the hub: ``gunicorn wsgi:app`` with ``ADVOCACY_FEED_PER_PAGE=50``, and
 * a bare Flask hello world written to the same temporary directory,
 
-both with the same gunicorn settings (2 workers, gthread by default) on 127.0.0.1, and runs
+both with the same gunicorn settings (2 sync workers by default,
+as in the README) on 127.0.0.1, and runs
 wrk in alternation (hello, API, page, hello, API, page) after an untimed warm-up:
 
 * API:  ``GET /api/v1/feed?per_page=50&page=N`` with ``Authorization: Bearer ...``,
 * page: ``GET /feed?page=N`` with the session cookie,
+* and, for comparison, ``GET /api/v1/me`` (the smallest token-authenticated answer) and
+  ``GET /notifications`` with nothing in it (a signed-in page with nothing on it),
 
 N drawn at random from 1 to 20 for every request (a Lua request function; the hello world
 gets the same one, always ``/``, so wrk does the same work for all three).
@@ -317,7 +320,14 @@ def measure(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
         # The ceiling of any signed-in request: the smallest token-authenticated answer.
         "me": Target(hub.base_url + "/", api_headers, write_script(
             tmp / "me.lua", ["/api/v1/me"])),
+        # The page's peer: a signed-in page with nothing on it (no notifications).
+        "inbox": Target(hub.base_url + "/", page_headers, write_script(
+            tmp / "inbox.lua", ["/notifications"])),
     }
+    status, inbox, final = fetch(hub.base_url + "/notifications", headers=page_headers)
+    if status != 200 or not final.endswith("/notifications"):
+        raise BenchError(f"/notifications: HTTP {status}, ended at {final}")
+    body_sizes["inbox"] = len(inbox.encode())
 
     print_setup(args)
     print(f"wrk asks for pages 1 to {PAGES} at random, {PER_PAGE} stories each")
@@ -325,7 +335,7 @@ def measure(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     check_pages(hub.base_url, api_headers, page_headers)  # still signed in, token still good
 
     problems = wrk_problems(runs)
-    for kind in ("api", "page"):
+    for kind in ("api", "page", "inbox"):
         smallest = min(r.bytes_per_response for r in runs[kind])
         if smallest < 0.9 * body_sizes[kind]:  # a redirect to /login is a few hundred bytes
             problems.append(f"{kind}: {smallest:.0f} bytes per response, its pages have "
@@ -338,11 +348,14 @@ def measure(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
           f"{body_sizes['api'] / 1024:.1f} KiB, page {body_sizes['page'] / 1024:.1f} KiB on "
           f"average); wrk counted no errors and no non-2xx/3xx")
     print_summary(summary, {"hello": "hello world", "api": "feed API", "page": "feed page",
-                            "me": "GET /api/v1/me"})
+                            "me": "GET /api/v1/me", "inbox": "GET /notifications"})
     ceiling = summary["me"].rps / summary["hello"].rps
     print(f"the ceiling of a token-authenticated request (GET /api/v1/me, no feed): "
           f"{ceiling:.1%} of hello world; the feed API reaches "
           f"{summary['api'].rps / summary['me'].rps:.1%} of that ceiling")
+    print(f"a signed-in page with nothing on it (GET /notifications, empty): "
+          f"{summary['inbox'].rps / summary['hello'].rps:.1%} of hello world; the feed page "
+          f"(50 stories) reaches {summary['page'].rps / summary['inbox'].rps:.1%} of it")
     missed = []
     for kind, label in (("api", "feed API"), ("page", "feed page")):
         ratio = summary[kind].rps / summary["hello"].rps
@@ -364,6 +377,7 @@ def measure(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     if missed:
         page_client = test_client_signed_in(app, EMAIL, PASSWORD, next_path="/feed",
                                             user_agent=BROWSER_UA)
+        page_client.get("/feed")  # the first page adds the CSRF token to the session
         print()
         clients = {"api": (app.test_client(), [f"/api/v1/feed?per_page={PER_PAGE}&page={n}"
                                                 for n in range(1, PAGES + 1)],

@@ -8,7 +8,8 @@ serves
 * the hub: ``gunicorn wsgi:app``, and
 * a bare Flask hello world written to the same temporary directory,
 
-both with the same gunicorn settings (2 workers, gthread by default) on 127.0.0.1. It runs
+both with the same gunicorn settings (2 sync workers by default,
+as in the README) on 127.0.0.1. It runs
 ``wrk -t2 -c32 -d10s --timeout 10s --latency`` against each in alternation (hello, hub,
 hello, hub, ...), after an untimed warm-up, and prints the median req/s, p50/p99 latency,
 the ratio hub/hello and the target (hub >= 40 % of hello) as PASS or MISS. It checks that

@@ -8,7 +8,8 @@ Facebook, Bluesky, WhatsApp, e-mail), each share with its own tracked link. Then
 * the hub: ``gunicorn wsgi:app``, and
 * a bare Flask hello world written to the same temporary directory,
 
-both with the same gunicorn settings (2 workers, gthread by default) on 127.0.0.1, plus the
+both with the same gunicorn settings (2 sync workers by default,
+as in the README) on 127.0.0.1, plus the
 hub's ``advocacy worker`` (by default during the whole run, as in production: storing the
 clicks is part of what a click costs; ``--queue-worker after`` starts it only after the
 runs). wrk loads each in alternation (3 rounds of hello, hub) after an untimed warm-up; for
