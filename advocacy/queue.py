@@ -32,7 +32,12 @@ class Declared:
 
     @property
     def name(self) -> str:
-        return f"{self.function.__module__}.{self.function.__qualname__}"
+        return task_name(self.function)
+
+
+def task_name(function: Callable[..., Any]) -> str:
+    """The name a declared function is queued under."""
+    return f"{function.__module__}.{function.__qualname__}"
 
 
 _DECLARED: dict[str, Declared] = {}
@@ -120,5 +125,4 @@ def queue_of(app: Flask | None = None) -> Queue:
 
 def enqueue(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Hand ``function(*args, **kwargs)`` (declared with :func:`task`) to a worker."""
-    name = f"{function.__module__}.{function.__qualname__}"
-    return queue_of().tasks[name](*args, **kwargs)
+    return queue_of().tasks[task_name(function)](*args, **kwargs)

@@ -132,7 +132,7 @@ MARK_LABELS: Memo[tuple[str, frozenset[str]], Markup] = Memo(1_000)
 
 
 def _shared_mark(networks: frozenset[str]) -> Markup:
-    key = (str(get_locale()), frozenset(networks))
+    key = (str(get_locale()), networks)
     mark = MARK_LABELS.get(key)
     if mark is None:
         names = sorted(filter(None, map(network_label, networks)))

@@ -15,7 +15,6 @@ import logging
 import os
 import secrets
 import threading
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -117,7 +116,6 @@ class ClickRecorder:
         self.interval = interval
         self.batch = batch
         self.salts: dict[date, str] = {}
-        self.targets: OrderedDict[tuple[str, str], tuple[int, str]] = OrderedDict()
         self._pending: list[ClickNote] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()

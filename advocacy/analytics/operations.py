@@ -33,6 +33,13 @@ class NetworkFigures:
         return {"shares": self.shares, "clicks": self.clicks, "visitors": self.visitors,
                 "previews": self.previews}
 
+    def add_clicks(self, kind: str, count: int, visitors: int) -> None:
+        """One grouped row of clicks: people count as clicks, link previews apart, bots not."""
+        if kind == VisitorKind.HUMAN:
+            self.clicks, self.visitors = count, visitors
+        elif kind == VisitorKind.PREVIEW:
+            self.previews = count
+
 
 @dataclass
 class Figures:
@@ -66,11 +73,7 @@ def _figures(which: ColumnElement[bool], days: int | None = None) -> Figures:
             select(Share.network, Click.kind, func.count(Click.id), visitor_days)
             .join(Share, Share.id == Click.share_id).where(which)
             .group_by(Share.network, Click.kind)):
-        row = figures.networks.setdefault(network, NetworkFigures())
-        if kind == VisitorKind.HUMAN:
-            row.clicks, row.visitors = count, visitors
-        elif kind == VisitorKind.PREVIEW:
-            row.previews = count
+        figures.networks.setdefault(network, NetworkFigures()).add_clicks(kind, count, visitors)
     for row in figures.networks.values():
         figures.total.shares += row.shares
         figures.total.clicks += row.clicks
@@ -89,17 +92,13 @@ def _per_day(which: ColumnElement[bool], days: int) -> list[tuple[date, int, int
     clicks: dict[date, int] = {}
     for moment in db.session.scalars(
             select(Share.created_at).where(which, Share.created_at >= since)):
-        shares[_day(moment)] = shares.get(_day(moment), 0) + 1
+        shares[moment.date()] = shares.get(moment.date(), 0) + 1
     for moment in db.session.scalars(
             select(Click.at).join(Share, Share.id == Click.share_id)
             .where(which, Click.at >= since, Click.kind == VisitorKind.HUMAN)):
-        clicks[_day(moment)] = clicks.get(_day(moment), 0) + 1
-    return [(first + timedelta(days=n), shares.get(first + timedelta(days=n), 0),
-             clicks.get(first + timedelta(days=n), 0)) for n in range(days)]
-
-
-def _day(moment: datetime) -> date:
-    return moment.date()
+        clicks[moment.date()] = clicks.get(moment.date(), 0) + 1
+    series = [first + timedelta(days=n) for n in range(days)]
+    return [(day, shares.get(day, 0), clicks.get(day, 0)) for day in series]
 
 
 def impact_of(user: User, days: int = 30) -> Figures:
@@ -144,26 +143,25 @@ class NamedRow:
 def team_report() -> list[TeamRow]:
     """Per department: how many ambassadors, shares and clicks. Nobody by name."""
     names = dict(db.session.execute(select(Department.id, Department.name)).all())
-    counts = dict(db.session.execute(
-        select(User.department_id, func.count(Ambassador.user_id))
-        .join(User, User.id == Ambassador.user_id).group_by(User.department_id)).all())
-    rows: dict[int | None, TeamRow] = {
-        dept: TeamRow(names.get(dept) if dept else None, count, NetworkFigures())
-        for dept, count in counts.items()}
+    rows: dict[int | None, TeamRow] = {}
+
+    def row_of(dept: int | None) -> TeamRow:
+        if dept not in rows:
+            rows[dept] = TeamRow(names.get(dept) if dept else None, 0, NetworkFigures())
+        return rows[dept]
+
+    for dept, count in db.session.execute(
+            select(User.department_id, func.count(Ambassador.user_id))
+            .join(User, User.id == Ambassador.user_id).group_by(User.department_id)):
+        row_of(dept).ambassadors = count
     for dept, count in db.session.execute(
             select(Share.department_id, func.count(Share.id)).group_by(Share.department_id)):
-        rows.setdefault(dept, TeamRow(names.get(dept) if dept else None, 0,
-                                      NetworkFigures())).figures.shares = count
+        row_of(dept).figures.shares = count
     for dept, kind, count, visitors in db.session.execute(
             select(Share.department_id, Click.kind, func.count(Click.id),
                    func.count(func.distinct(Click.visitor)))
             .join(Share, Share.id == Click.share_id).group_by(Share.department_id, Click.kind)):
-        row = rows.setdefault(dept, TeamRow(names.get(dept) if dept else None, 0,
-                                            NetworkFigures()))
-        if kind == VisitorKind.HUMAN:
-            row.figures.clicks, row.figures.visitors = count, visitors
-        elif kind == VisitorKind.PREVIEW:
-            row.figures.previews = count
+        row_of(dept).figures.add_clicks(kind, count, visitors)
     return sorted(rows.values(), key=lambda r: (-r.figures.clicks, -r.figures.shares,
                                                r.department or "~"))
 

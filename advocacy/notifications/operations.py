@@ -71,4 +71,3 @@ def wording(notification: Notification) -> str:
     return str(WORDING[NotificationKind(notification.kind)]) % {
         "actor": actor, "story": notification.details.get("title", ""),
         "network": network_label(notification.details.get("network"))}
-

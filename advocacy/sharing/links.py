@@ -105,4 +105,3 @@ class RepeatVisits:
 def init_app(app: Flask) -> None:
     """Put :class:`RepeatVisits` in front of the app (inside any proxy fix)."""
     app.wsgi_app = RepeatVisits(app, app.wsgi_app)  # type: ignore[method-assign]
-

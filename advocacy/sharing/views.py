@@ -25,7 +25,7 @@ from advocacy.forms import show_errors
 from advocacy.security import public, requires
 from advocacy.sharing import links, operations
 from advocacy.sharing.forms import ComposerForm, PostedForm
-from advocacy.sharing.models import SHARE_STATUS_LABELS
+from advocacy.sharing.models import SHARE_STATUS_LABELS, Share
 from advocacy.sharing.networks import NETWORK_LABELS, Network, network_label, parse_network
 from advocacy.stories.models import Story
 
@@ -96,15 +96,17 @@ def check(story_id: int) -> tuple[str, int]:
     return render_template("sharing/_check.html", composition=composition), 200
 
 
+def _share_page(share: Share, posted: PostedForm, status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "sharing/share.html", share=share, posted=posted,
+        intent=operations.intent_for(share, ambassadors.ambassador_of(current_user)),
+        tracked=operations.tracked_url(share.code), figures=analytics.clicks_of(share)), status
+
+
 @blueprint.route("/shares/<id:share_id>")
 @requires()
-def detail(share_id: int) -> str:
-    share = operations.share_for(current_user, share_id)
-    ambassador = ambassadors.ambassador_of(current_user)
-    return render_template(
-        "sharing/share.html", share=share, posted=PostedForm(),
-        intent=operations.intent_for(share, ambassador),
-        tracked=operations.tracked_url(share.code), figures=analytics.clicks_of(share))
+def detail(share_id: int) -> tuple[str, int]:
+    return _share_page(operations.share_for(current_user, share_id), PostedForm())
 
 
 @blueprint.route("/shares/<id:share_id>/posted", methods=["POST"])
@@ -116,11 +118,7 @@ def posted(share_id: int) -> Response | tuple[str, int]:
         operations.mark_posted(current_user, share, post_url=form.post_url.data)
     except Rejected as exc:
         show_errors(form, exc)
-        return render_template(
-            "sharing/share.html", share=share, posted=form,
-            intent=operations.intent_for(share, ambassadors.ambassador_of(current_user)),
-            tracked=operations.tracked_url(share.code),
-            figures=analytics.clicks_of(share)), exc.status
+        return _share_page(share, form, exc.status)
     flash(_("Marked as posted. Thank you for sharing."), "success")
     return redirect(url_for("sharing.detail", share_id=share.id))
 

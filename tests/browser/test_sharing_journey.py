@@ -264,4 +264,3 @@ def test_employee_opts_in_shares_a_story_on_x_and_sees_the_click(
     shot("sharing-09-composer-nl")
 
     assert problems.unexpected() == []
-
