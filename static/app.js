@@ -103,9 +103,13 @@
     };
   }
 
-  function liveCheck(form, target, url, fields, after) {
+  // POST the form's CSRF token and fields(data) to url and show the answer in target when
+  // accept(html) says it is the fragment wanted. Findings (200) or a size error (413/422)
+  // come as a fragment; anything else (an expired form, a signed-out session) leaves the
+  // panel as it was. A newer call cancels the one still on its way.
+  function fragmentLoader(form, target, url, accept, after) {
     var pending = null;
-    var run = debounce(function () {
+    return function (fields) {
       var data = new FormData();
       data.append("csrf_token", form.querySelector("[name=csrf_token]").value);
       fields(data);
@@ -115,20 +119,25 @@
       fetch(url, { method: "POST", body: data, credentials: "same-origin",
                    headers: { "X-Requested-With": "fetch" }, signal: pending.signal })
         .then(function (response) {
-          // Findings (200) or a size error (413/422) come as a fragment; anything else
-          // (an expired form, a signed-out session) leaves the panel as it was.
           if (!response.ok && response.status !== 413 && response.status !== 422) {
             throw new Error("check failed: " + response.status);
           }
           return response.text();
         })
         .then(function (html) {
-          if (html.indexOf("data-findings") === -1) { throw new Error("not a findings panel"); }
-          target.innerHTML = html;
           target.removeAttribute("aria-busy");
+          if (!accept(html)) { return; }
+          target.innerHTML = html;
           if (after) { after(target); }
         }, function () { target.removeAttribute("aria-busy"); });
-    }, 600);
+    };
+  }
+
+  function isFindings(html) { return html.indexOf("data-findings") !== -1; }
+
+  function liveCheck(form, target, url, fields, after) {
+    var load = fragmentLoader(form, target, url, isFindings, after);
+    var run = debounce(function () { load(fields); }, 600);
     form.addEventListener("input", run);
     form.addEventListener("change", run);
   }
@@ -174,21 +183,19 @@
       topics(form, data);
     });
   });
-})();
 
-// The share composer: the counter, guideline findings and duplicate warning follow the text
-// as it is typed (rendered by the server, which counts the way each network does), the
-// curator's caption follows the chosen network until the ambassador edits it, and a
-// required disclosure is one click away.
-(function () {
-  "use strict";
-
+  // The share composer: the counter, guideline findings and duplicate warning follow the
+  // text as it is typed (rendered by the server, which counts the way each network does),
+  // the curator's caption follows the chosen network until the ambassador edits it, and a
+  // required disclosure is one click away.
   document.querySelectorAll("form[data-composer]").forEach(function (form) {
     var text = form.querySelector("[name=text]");
     var panel = form.querySelector("[data-share-panel]");
     var mastodon = form.querySelector("[data-mastodon]");
     var timer = null;
-    var pending = null;
+    var load = fragmentLoader(form, panel, form.getAttribute("data-check-url"), function (html) {
+      return html.indexOf("data-share-check") !== -1 || isFindings(html);
+    });
 
     function network() {
       var chosen = form.querySelector("[name=network]:checked");
@@ -200,27 +207,11 @@
     }
 
     function check() {
-      var data = new FormData();
-      data.append("csrf_token", form.querySelector("[name=csrf_token]").value);
-      data.append("network", network());
-      data.append("text", text.value);
-      if (pending) { pending.abort(); }
-      pending = new AbortController();
-      panel.setAttribute("aria-busy", "true");
-      fetch(form.getAttribute("data-check-url"), {
-        method: "POST", body: data, credentials: "same-origin",
-        headers: { "X-Requested-With": "fetch" }, signal: pending.signal
-      }).then(function (response) {
-        if (!response.ok && response.status !== 413 && response.status !== 422) {
-          throw new Error("check failed: " + response.status);
-        }
-        return response.text();
-      }).then(function (html) {
-        panel.removeAttribute("aria-busy");
-        if (html.indexOf("data-share-check") !== -1 || html.indexOf("data-findings") !== -1) {
-          panel.innerHTML = html;
-        }
-      }, function () { panel.removeAttribute("aria-busy"); });
+      clearTimeout(timer);  // checked now: the check waiting for the typing to pause is moot
+      load(function (data) {
+        data.append("network", network());
+        data.append("text", text.value);
+      });
     }
 
     function later() {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
@@ -45,8 +46,11 @@ _UNREAD = select(func.count()).select_from(_NOTIFICATIONS).where(
 
 
 def unread_count(user: User) -> int:
-    """For the header of every page."""
-    return int(db.run(_UNREAD, user_id=user.id).scalar() or 0)
+    """For the header of every page: counted once per request (the inbox asks too)."""
+    counted: dict[int, int] = g.setdefault("_unread", {}) if has_request_context() else {}
+    if user.id not in counted:
+        counted[user.id] = int(db.run(_UNREAD, user_id=user.id).scalar() or 0)
+    return counted[user.id]
 
 
 def notifications_of(user: User, page: int, per_page: int) -> Page[Notification]:
@@ -62,6 +66,8 @@ def mark_read(user: User, *, story_id: int | None = None) -> int:
     if story_id is not None:
         statement = statement.where(Notification.story_id == story_id)
     result = db.session.execute(statement.values(read_at=utcnow()))
+    if has_request_context():
+        g.pop("_unread", None)  # the page about to be shown counts again
     return int(getattr(result, "rowcount", 0) or 0)
 
 
