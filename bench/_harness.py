@@ -45,6 +45,10 @@ VENV_BIN = Path(sys.executable).parent
 #: What a person's browser sends (Chrome on Windows); the hub tells people from robots by it.
 BROWSER_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/131.0.0.0 Safari/537.36")
+#: What a browser sends when it opens a page.
+BROWSER_HEADERS = {"User-Agent": BROWSER_UA,
+                   "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                   "Accept-Language": "en-GB,en;q=0.9"}
 
 HELLO_APP = '''"""A bare Flask hello world: the baseline."""
 from flask import Flask

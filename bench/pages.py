@@ -56,6 +56,7 @@ from _harness import (
     sign_in,
     summarise,
     test_client_signed_in,
+    verdict,
     wait_ready,
     write_script,
     wrk_problems,
@@ -223,8 +224,8 @@ def measure(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     print_summary(summary, {"hello": "hello world", "hub": "My stories"})
     passed = ratio >= TARGET
     print(f"ratio hub/hello (medians): {ratio:.1%}  target >= {TARGET:.0%}: "
-          f"{'PASS' if passed else 'MISS'}")
-    print(f"queries per page constant (5/20/100 per page): {'PASS' if constant else 'MISS'}")
+          f"{verdict(passed)}")
+    print(f"queries per page constant (5/20/100 per page): {verdict(constant)}")
     return 0 if passed and constant else 1
 
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from _harness import (
-    BROWSER_UA,
+    BROWSER_HEADERS,
     HELLO_APP,
     ROOT,
     BenchError,
@@ -82,10 +82,7 @@ TARGET = 0.60
 PASSWORD = "bench horse battery staple"
 TITLE = "How our night shift keeps the harbour running"
 #: What a click from a LinkedIn post sends (besides the User-Agent).
-HEADERS = {"User-Agent": BROWSER_UA,
-           "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-           "Accept-Language": "en-GB,en;q=0.9",
-           "Referer": "https://www.linkedin.com/"}
+HEADERS = {**BROWSER_HEADERS, "Referer": "https://www.linkedin.com/"}
 DRAIN_TIMEOUT = 90.0
 
 

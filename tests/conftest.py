@@ -16,6 +16,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,7 @@ def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         # and clicks or tasks still waiting for a worker.
         limiter.reset()
         recorder().discard()
+        recorder().salts.clear()  # their rows are gone with the tables
         queue_of(application).huey.flush()
         FEED_ITEMS.clear()
         CARDS.clear()
@@ -145,6 +147,12 @@ def _audit_log_unlocked() -> Iterator[None]:
                 f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {event} ON audit_events "
                 "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"))
         db.session.commit()
+
+
+@pytest.fixture(scope="module")
+def csrf_app(backend_config: dict[str, Any]) -> Flask:
+    """An app with CSRF on and a tight sign-in limit, as in production."""
+    return make_app(backend_config, LOGIN_RATE_LIMIT="3 per minute")
 
 
 @pytest.fixture()
@@ -194,6 +202,11 @@ def counting_queries(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def later(**delta: float) -> str:
+    """An ISO 8601 time ``delta`` from now (embargoes, expiries, schedules)."""
+    return (datetime.now(UTC) + timedelta(**delta)).isoformat()
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
@@ -360,9 +373,13 @@ def approved(client: FlaskClient, person: Callable[..., Person],
     def build(author: Person | None = None, curator: Person | None = None,
               story: dict[str, Any] | None = None, **review: Any) -> dict[str, Any]:
         if author is None:
-            author = helpers.setdefault("author", person())
+            if "author" not in helpers:
+                helpers["author"] = person()
+            author = helpers["author"]
         if curator is None:
-            curator = helpers.setdefault("curator", person(Role.CURATOR))
+            if "curator" not in helpers:
+                helpers["curator"] = person(Role.CURATOR)
+            curator = helpers["curator"]
         handed_in = story or submitted(author)
         response = client.post(f"/api/v1/stories/{handed_in['id']}/review",
                                json={"decision": "approve", **review}, headers=curator.auth)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy import select
 
 from advocacy import database as db
 from advocacy.accounts.models import ApiToken, Role, User
-from tests.conftest import PASSWORD, csrf_token, login, make_app
+from tests.conftest import PASSWORD, csrf_token, login
 
 
 def test_sign_in_sends_the_employee_to_my_stories(
@@ -76,11 +75,6 @@ def test_passwords_are_stored_as_salted_hashes(app: Flask, make_user: Callable[.
         stored = db.session.scalar(select(User.password_hash).where(User.id == user.id))
     assert stored and PASSWORD not in stored and stored.startswith("scrypt:")
 
-
-@pytest.fixture(scope="module")
-def csrf_app(backend_config: dict[str, Any]) -> Flask:
-    """An app with CSRF on and a tight login limit, as in production."""
-    return make_app(backend_config, LOGIN_RATE_LIMIT="3 per minute")
 
 
 def test_forms_without_a_csrf_token_are_refused(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +18,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from advocacy.accounts.models import Role
-from tests.conftest import Person
+from tests.conftest import Person, later
 from tests.sharing.test_tracked_links import CHROME, LINKEDIN_BOT, drain
 
 #: Where the document lives for the resolver: ``#/components/schemas/...`` refs inside any
@@ -128,9 +128,6 @@ def api(client: FlaskClient) -> Api:
     document = client.get(f"{PREFIX}/openapi.json").get_json()
     return Api(client, document)
 
-
-def _later(days: int = 3) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
 def _share(api: Api, who: Person, story_id: int, **body: Any) -> Any:
@@ -262,7 +259,7 @@ def test_sharing_matches_the_document(
     refused(403, "not_an_ambassador", {"network": "x"}, who=person())
     refused(404, "not_found", {"network": "x"}, story_id=999_999)
     refused(404, "not_found", {"network": "x"}, story_id=submitted(author)["id"])
-    embargoed = approved(author, curator, story=submitted(author), embargo_until=_later())
+    embargoed = approved(author, curator, story=submitted(author), embargo_until=later(days=3))
     # The embargo's end is for the author and curators only.
     assert "embargo_until" not in refused(409, "embargoed", {"network": "x"},
                                           story_id=embargoed["id"])["error"]["details"]
@@ -288,7 +285,7 @@ def test_sharing_matches_the_document(
     heavy = refused(422, "text_too_long", {"network": "bluesky", "text": family * 130})
     assert heavy["error"]["details"]["bytes_over"] is True
     refused(422, "unknown_account", {"network": "x", "account_id": 1})
-    refused(422, "scheduling_needs_account", {"network": "x", "scheduled_at": _later()})
+    refused(422, "scheduling_needs_account", {"network": "x", "scheduled_at": later(days=3)})
     refused(422, "instance_required", {"network": "mastodon"}, who=ambassador())
     bad = refused(422, "invalid_instance",
                   {"network": "mastodon", "mastodon_instance": "evil.example:8080"})
@@ -323,7 +320,7 @@ def test_the_composer_check_matches_the_document(
     api.call("post", route, person(), 403, "not_an_ambassador", story_id=story["id"],
              json={"network": "x"})
     api.call("post", route, sharer, 404, "not_found", story_id=999_999, json={"network": "x"})
-    embargoed = approved(author, curator, story=submitted(author), embargo_until=_later())
+    embargoed = approved(author, curator, story=submitted(author), embargo_until=later(days=3))
     api.call("post", route, sharer, 409, "embargoed", story_id=embargoed["id"],
              json={"network": "x"})
     api.call("post", route, sharer, 422, "unknown_network", story_id=story["id"],

@@ -17,10 +17,7 @@ from advocacy.curation.models import Decision
 from advocacy.notifications.models import Notification
 from advocacy.stories.models import Story
 from tests.conftest import Person
-
-
-def review(client: FlaskClient, who: Person, story: dict[str, Any], **body: Any) -> Any:
-    return client.post(f"/api/v1/stories/{story['id']}/review", json=body, headers=who.auth)
+from tests.curation.conftest import review
 
 
 def test_curator_approves_with_topics_embargo_expiry_and_captions(

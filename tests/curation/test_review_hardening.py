@@ -18,10 +18,7 @@ from advocacy.accounts.models import Role
 from advocacy.audit.models import AuditEvent
 from advocacy.curation.diff import diff_words
 from tests.conftest import Person, login
-
-
-def review(client: FlaskClient, who: Person, story: dict[str, Any], **body: Any) -> Any:
-    return client.post(f"/api/v1/stories/{story['id']}/review", json=body, headers=who.auth)
+from tests.curation.conftest import review
 
 
 @pytest.mark.parametrize("moment", ["0001-01-01", "9999-12-31T23:59:59-14:00",

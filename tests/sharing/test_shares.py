@@ -175,6 +175,10 @@ def test_blocking_guidelines_stop_the_share_and_a_disclosure_is_offered(
     assert fixed["findings"] == [] and fixed["length"]["fits"] is True
     # Warnings do not stop a share; on LinkedIn the disclosure rule does not apply at all.
     assert _share(client, sharer, story["id"], network="x", text="Great team").status_code == 201
+    on_linkedin = client.post(f"/api/v1/stories/{story['id']}/shares/check",
+                              json={"network": "linkedin", "text": "Great team"},
+                              headers=sharer.auth).json
+    assert on_linkedin["findings"] == []
 
 
 def test_near_identical_texts_are_flagged(client: FlaskClient,
