@@ -26,8 +26,11 @@ class Click(Base):
     #: unlinkable once the salt is gone.
     visitor: Mapped[str] = mapped_column(String(32))
     referrer_host: Mapped[str | None] = mapped_column(String(253))
+    #: Given at the redirect: a batch the worker stores twice (after a crash) counts once.
+    note_id: Mapped[str | None] = mapped_column(String(32))
 
-    __table_args__ = (Index("ix_clicks_share_id_kind", "share_id", "kind"),)
+    __table_args__ = (Index("ix_clicks_share_id_kind", "share_id", "kind"),
+                      Index("uq_clicks_note_id", "note_id", unique=True))
 
 
 class VisitorSalt(Base):
