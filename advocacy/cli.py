@@ -202,6 +202,33 @@ def stories_archive_expired() -> None:
     click.echo(f"Archived {count} expired stor{'y' if count == 1 else 'ies'}.")
 
 
+@click.group("media")
+def media_group() -> None:
+    """Maintenance of stored photo files."""
+
+
+@media_group.command("sweep")
+@click.option("--dry-run", is_flag=True, help="Only report what would be removed.")
+@with_appcontext
+def media_sweep(dry_run: bool) -> None:
+    """Remove photo files no photo refers to (older than an hour); report missing files.
+
+    `advocacy worker` does this every hour.
+    """
+    from advocacy.media.operations import SWEEP_GRACE, sweep_orphans
+
+    report = sweep_orphans(dry_run=dry_run)
+    verb = "Would remove" if dry_run else "Removed"
+    for key in report.removed:
+        click.echo(f"{verb} {key}")
+    for asset_id, key in report.missing:
+        click.echo(f"Missing: photo {asset_id} refers to {key}, which is not stored", err=True)
+    minutes = int(SWEEP_GRACE.total_seconds() // 60)
+    click.echo(f"{verb} {len(report.removed)} file(s) without a photo; kept "
+               f"{len(report.recent)} younger than {minutes} minutes; "
+               f"{len(report.missing)} photo file(s) missing.")
+
+
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 @click.option("--periodic/--no-periodic", default=True, show_default=True,
@@ -213,9 +240,37 @@ def worker_command(workers: int, periodic: bool) -> None:
 
     from advocacy.queue import queue_of
 
-    queue = queue_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    from advocacy.analytics.storing import ClickStorer
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    queue = queue_of(app)
     click.echo(f"Worker with {workers} thread(s); tasks: {', '.join(sorted(queue.tasks))}")
-    queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
+    storer = ClickStorer(app)
+    storer.start()
+    click.echo(f"Storing clicks from the click journal as {storer.consumer}")
+    try:
+        queue.huey.create_consumer(workers=workers, worker_type="thread",
+                                   periodic=periodic).run()
+    finally:
+        storer.stop.set()
+
+
+@click.group("clicks")
+def clicks_group() -> None:
+    """Clicks on tracked links waiting in the click journal."""
+
+
+@clicks_group.command("store")
+@with_appcontext
+def clicks_store() -> None:
+    """Store the clicks waiting in the journal now (the worker does this continuously)."""
+    from flask import current_app
+
+    from advocacy.analytics.storing import ClickStorer
+
+    storer = ClickStorer(current_app._get_current_object())  # type: ignore[attr-defined]
+    stored = storer.drain()
+    click.echo(f"Stored {stored} click(s); {storer.journal.waiting()} waiting.")
 
 
 @click.command("compile-translations")
@@ -230,7 +285,7 @@ def compile_translations() -> None:
 def register(app: Flask) -> None:
     """Attach the hub's command groups to ``app.cli``."""
     for group in (db_group, users_group, topics_group, guidelines_group, stories_group,
-                  demo_command, worker_command, compile_translations):
+                  media_group, demo_command, worker_command, clicks_group, compile_translations):
         app.cli.add_command(group)
 
 

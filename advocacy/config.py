@@ -23,6 +23,13 @@ def _bool(value: str) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
+def _token_days(value: str) -> int:
+    days = int(value)
+    if not 0 <= days <= 366:
+        raise ValueError(f"not between 0 and 366 days: {days}")
+    return days
+
+
 @dataclass(frozen=True)
 class Setting:
     """One configuration key: its Flask config name, parser, default and meaning."""
@@ -38,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Signs sessions and CSRF tokens. Unset: a random key is kept in the instance folder."),
     Setting("DATABASE_URL", str, None,
             "SQLAlchemy URL. Unset: SQLite (WAL mode) at instance/advocacy.db."),
+    Setting("DATABASE_TIMEOUT", float, 5.0,
+            "Seconds a request waits for a database connection (a free one in the pool, or a "
+            "new one to PostgreSQL) before it answers 503."),
     Setting("STORAGE", str, "local", "Media storage backend: `local` or `s3`."),
     Setting("UPLOADS_DIR", str, None, "Root of the `local` storage. Unset: ./uploads."),
     Setting("S3_BUCKET", str, "advocacy-media", "Bucket for the `s3` storage."),
@@ -47,20 +57,33 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("S3_ACCESS_KEY_ID", str, None, "Access key; unset: boto3's own credential chain."),
     Setting("S3_SECRET_ACCESS_KEY", str, None, "Secret key; never logged."),
     Setting("S3_PRESIGN_SECONDS", int, 300, "Lifetime of presigned media URLs, in seconds."),
+    Setting("S3_TIMEOUT", float, 3.0,
+            "Seconds an S3 call waits to connect and for each answer (two attempts), so a hung "
+            "bucket fails one request fast instead of holding a web worker."),
     Setting("MAX_PHOTO_BYTES", int, 25 * 1024 * 1024, "Largest accepted photo file, in bytes."),
     Setting("MAX_PHOTOS", int, 10, "Most photos on one story."),
     Setting("MAX_PIXELS", int, 40_000_000,
             "Largest accepted photo in pixels (width x height); guards decompression bombs."),
-    Setting("RATELIMIT_STORAGE_URL", str, "memory://",
-            "Where rate-limit counters live: `memory://`, or `redis://host:port/db` "
-            "when scaled out."),
+    Setting("RATELIMIT_STORAGE_URL", str, None,
+            "Where rate-limit counters live: unset for the hub's database (shared by every "
+            "web process), `redis://host:port/db` when scaled out, or `memory://` (per "
+            "process)."),
     Setting("QUEUE_URL", str, None,
             "Task queue storage: unset for SQLite at instance/queue.sqlite3, "
             "`sqlite:///path`, or `redis://host:port/db` when scaled out."),
+    Setting("CLICK_JOURNAL_MAX_CLICKS", int, 1_000_000,
+            "Most clicks waiting for a worker in the click journal (about 300 bytes each); "
+            "past it, new clicks are dropped, counted and logged."),
+    Setting("CLICK_CLAIM_SECONDS", float, 30.0,
+            "Seconds after which a batch of clicks a worker claimed but did not store (it "
+            "crashed) is taken over by another worker."),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute;50 per hour",
             "Sign-in attempts allowed per client address and account (form and token API)."),
     Setting("LOGIN_ADDRESS_RATE_LIMIT", str, "30 per minute;300 per hour",
             "Sign-in attempts allowed per client address over all accounts."),
+    Setting("TOKEN_EXPIRY_DAYS", _token_days, 90,
+            "Days after which a new API token stops working unless its creator chose "
+            "otherwise; 0: tokens do not expire unless chosen."),
     Setting("COMMENT_RATE_LIMIT", str, "20 per minute;300 per day",
             "Messages one account may write in story threads."),
     Setting("CHECK_RATE_LIMIT", str, "60 per minute;2000 per day",

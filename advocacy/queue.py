@@ -71,12 +71,12 @@ class Queue:
     tasks: dict[str, Any] = field(default_factory=dict)
 
 
-def make_huey(app: Flask) -> Huey:
-    """``ADVOCACY_QUEUE_URL``: unset for SQLite in the instance folder, ``sqlite:///path`` or
-    ``redis://host:port/db``."""
+def queue_location(app: Flask) -> str | Path:
+    """``ADVOCACY_QUEUE_URL``: a ``redis://`` URL, or the SQLite file (unset: in the instance
+    folder; ``sqlite:///path``)."""
     url = app.config.get("QUEUE_URL") or ""
     if url.startswith("redis://") or url.startswith("rediss://"):
-        return RedisHuey("advocacy", url=url)
+        return str(url)
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
     elif not url:
@@ -84,7 +84,20 @@ def make_huey(app: Flask) -> Huey:
     else:
         raise SystemExit(f"ADVOCACY_QUEUE_URL: use redis://… or sqlite:///…, not {url!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("advocacy", filename=str(path))
+    return path
+
+
+def make_huey(app: Flask) -> Huey:
+    """huey on the queue's storage; every call to Redis gives up within seconds."""
+    location = queue_location(app)
+    if isinstance(location, str):
+        # read_timeout is how long a worker blocks waiting for work; the socket timeout must
+        # exceed it, and bounds how long an enqueue may hang on a Redis that stopped answering.
+        from redis import ConnectionPool
+
+        pool = ConnectionPool.from_url(location, socket_timeout=5, socket_connect_timeout=2)
+        return RedisHuey("advocacy", connection_pool=pool, read_timeout=1)
+    return SqliteHuey("advocacy", filename=str(location), timeout=5)
 
 
 def _in_app_context(app: Flask, function: Callable[..., Any]) -> Callable[..., Any]:

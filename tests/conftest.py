@@ -74,6 +74,46 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # A misspelt backend would start the services but deselect their tests.
+    if BACKEND not in {"embedded", "services"}:
+        raise pytest.UsageError(
+            f"ADVOCACY_TEST_BACKEND={BACKEND!r}: choose embedded or services")
+
+
+#: Tests (and test files) that skipped, with the reason: in CI the run fails on any.
+SKIPPED: list[str] = []
+
+
+def _note_skip(report: pytest.TestReport | pytest.CollectReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        SKIPPED.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _note_skip(report)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _note_skip(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI nothing may skip: a skipped test proves nothing, so the run fails."""
+    if IN_CI and SKIPPED and session.exitstatus in (pytest.ExitCode.OK,
+                                                    pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
+                            config: pytest.Config) -> None:
+    if IN_CI and SKIPPED:
+        terminalreporter.section("skipped under CI=true (the run fails)", sep="=", red=True)
+        for line in SKIPPED:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def backend_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Settings for the chosen backend, with its services running."""
@@ -118,6 +158,32 @@ def app(backend_config: dict[str, Any]) -> Iterator[Flask]:
     yield application
 
 
+@pytest.fixture(scope="session", autouse=True)
+def services_are_real(request: pytest.FixtureRequest) -> None:
+    """The services pass runs on PostgreSQL, S3 and Redis, each answering, from its first
+    test on: a configuration slip must not run the embedded setup a second time."""
+    if BACKEND != "services":
+        return
+    import redis as redis_client
+
+    from advocacy.media.storage import S3Storage, storage
+
+    application: Flask = request.getfixturevalue("app")
+    engine = application.extensions[db.EXTENSION_KEY]
+    assert engine.dialect.name == "postgresql", engine.url
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT 1")) == 1
+    with application.app_context():
+        store = storage()
+        assert isinstance(store, S3Storage), type(store)
+        store.client.head_bucket(Bucket=store.bucket)
+    for setting in ("RATELIMIT_STORAGE_URL", "QUEUE_URL"):
+        url = application.config[setting]
+        assert url.startswith("redis://"), f"{setting}={url!r}"
+        with redis_client.Redis.from_url(url, socket_timeout=5) as connection:
+            assert connection.ping()
+
+
 @pytest.fixture(autouse=True)
 def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every test starts from empty tables (works with live servers in other threads)."""
@@ -135,6 +201,10 @@ def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         # and clicks or tasks still waiting for a worker.
         limiter.reset()
         recorder().discard()
+        recorder().dropped = 0
+        journal = recorder().journal
+        while batches := journal.claim("tests", 1000):  # what a test left for the worker
+            journal.acknowledge(batches)
         recorder().salts.clear()  # their rows are gone with the tables
         queue_of(application).huey.flush()
         FEED_ITEMS.clear()

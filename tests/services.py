@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -87,6 +87,18 @@ class _PortClash(Exception):
 @dataclass
 class Postgres:
     url: str  # "postgresql+psycopg://postgres@127.0.0.1:<port>/postgres"
+    _halt: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    _resume: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def stop(self) -> None:
+        """Shut the server down (fast shutdown, connections dropped), as in an outage."""
+        assert self._halt is not None
+        self._halt()
+
+    def start(self) -> None:
+        """Start the stopped server again on the same port and data; returns once it answers."""
+        assert self._resume is not None
+        self._resume()
 
     @property
     def dsn(self) -> str:
@@ -112,6 +124,9 @@ class S3:
     secret_key: str
     region: str
     bucket: str  # already created
+    # The weed process, leader of its own process group: fault tests stop the whole group
+    # (``os.killpg(pid, SIGSTOP)``) for a hung bucket and resume it with SIGCONT.
+    pid: int = 0
 
 
 @dataclass
@@ -435,6 +450,31 @@ def postgres() -> Iterator[Postgres]:
             if proc is not None:
                 break
         assert proc is not None
+
+        def halt() -> None:
+            nonlocal proc
+            if proc is not None:
+                _stop_group(proc, signal.SIGINT, STOP_TIMEOUT)  # SIGINT: "fast" shutdown
+                proc = None
+
+        def resume() -> None:
+            nonlocal proc
+            if proc is not None:
+                return
+            proc = _spawn(argv, log, cwd=tmp, env=env, run_as=account)
+            deadline = time.monotonic() + POSTGRES_READY_TIMEOUT
+            while True:
+                try:
+                    with psycopg.connect(server.dsn, connect_timeout=2) as conn:
+                        conn.execute("SELECT 1")
+                    return
+                except psycopg.OperationalError:
+                    if _has_exited(proc) or time.monotonic() >= deadline:
+                        raise RuntimeError("PostgreSQL did not come back; log "
+                                           f"{log}:\n" + _log_tail(log)) from None
+                    time.sleep(0.05)
+
+        server._halt, server._resume = halt, resume
         yield server
     finally:
         try:
@@ -608,6 +648,7 @@ def seaweedfs(bucket: str = "media") -> Iterator[S3]:
             secret_key=S3_SECRET_KEY,
             region=S3_REGION,
             bucket=bucket,
+            pid=proc.pid,
         )
     finally:
         try:

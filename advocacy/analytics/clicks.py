@@ -1,7 +1,9 @@
 """Counting clicks on tracked links without making anyone wait and without raw addresses.
 
-The redirect only notes the click in this process's memory; a background thread hands the
-notes to the task queue in batches, and a worker classifies and stores them. The visitor is a
+The redirect only notes the click in this process's memory; a background thread appends the
+notes to the click journal (:mod:`advocacy.analytics.journal`) every half second, and a worker
+stores them (:mod:`advocacy.analytics.storing`). A web process killed outright loses at most
+the clicks of its last half second; nothing after the journal is lost. The visitor is a
 keyed hash of address and browser under that day's random salt: enough to count unique
 visitors per day, and meaningless once the salt is deleted two days later.
 """
@@ -25,14 +27,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from advocacy import database as db
+from advocacy.analytics.journal import ClickJournal, JournalError, journal_for
 from advocacy.analytics.models import VisitorSalt
 from advocacy.database import utcnow
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "advocacy.clicks"
 MAX_AGENT = 512
-#: Clicks a process keeps while the queue cannot be reached (about 60 MB at most).
+#: Clicks a process keeps while the journal cannot be reached (about 60 MB at most).
 MAX_WAITING = 100_000
+#: How often a web process appends its waiting clicks to the journal: at most this much is
+#: lost when the process is killed outright (SIGKILL, out of memory).
+FLUSH_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class ClickNote:
     visitor: str
     user_agent: str
     referrer_host: str | None
+    #: Unique per click, so that a batch stored twice (after a worker crash) counts once.
+    id: str = ""
 
 
 def visitor_hash(salt: str, address: str, user_agent: str) -> str:
@@ -109,17 +117,30 @@ def salt_for(day: date) -> str:
 
 
 class ClickRecorder:
-    """Per process: clicks wait in memory and go to the queue in batches from a thread."""
+    """Per process: clicks wait in memory and go to the journal in batches from a thread."""
 
-    def __init__(self, app: Flask, interval: float = 0.5, batch: int = 500) -> None:
+    def __init__(self, app: Flask, interval: float = FLUSH_SECONDS, batch: int = 500) -> None:
         self.app = app
         self.interval = interval
         self.batch = batch
         self.salts: dict[date, str] = {}
+        #: Clicks dropped because neither the journal nor this process's memory had room.
+        self.dropped = 0
         self._pending: list[ClickNote] = []
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()
         self._wake = threading.Event()
         self._pid: int | None = None
+        self._journal: ClickJournal | None = None
+        self._journal_pid: int | None = None
+
+    @property
+    def journal(self) -> ClickJournal:
+        """This process's connection to the journal (made after a fork, never shared)."""
+        if self._journal is None or self._journal_pid != os.getpid():
+            self._journal = journal_for(self.app)
+            self._journal_pid = os.getpid()
+        return self._journal
 
     def note(self, click: ClickNote) -> None:
         with self._lock:
@@ -134,30 +155,40 @@ class ClickRecorder:
         with self._lock:
             self._pending = []
 
-    def flush(self) -> int:
-        """Hand every waiting click to the queue now; answers how many."""
+    def waiting(self) -> int:
+        """Clicks this process holds in memory."""
         with self._lock:
-            pending, self._pending = self._pending, []
-        if not pending:
-            return 0
-        from advocacy.analytics.tasks import record_clicks
-        from advocacy.queue import enqueue
+            return len(self._pending)
 
-        try:
-            with self.app.app_context():
-                enqueue(record_clicks, [asdict(click) for click in pending])
-        except Exception:
-            log.exception("could not queue %d clicks; keeping them for the next try",
-                          len(pending))
+    def flush(self) -> int:
+        """Append every waiting click to the journal now; answers how many."""
+        with self._flushing:  # one flush at a time keeps the clicks in order
             with self._lock:
-                self._pending[:0] = pending
-                # While the queue is down, memory stays bounded: the oldest clicks go first.
-                excess = len(self._pending) - MAX_WAITING
-                if excess > 0:
-                    del self._pending[:excess]
-                    log.error("dropped %d clicks: the queue has been unreachable", excess)
-            return 0
-        return len(pending)
+                pending, self._pending = self._pending, []
+            if not pending:
+                return 0
+            try:
+                for start in range(0, len(pending), self.batch):
+                    chunk = pending[start:start + self.batch]
+                    self.journal.append([asdict(click) for click in chunk])
+            except JournalError as exc:
+                kept = pending[start:]
+                log.error("could not hand %d clicks to the journal (%s); keeping them",
+                          len(kept), exc)
+                self._keep(kept)
+                return start
+            return len(pending)
+
+    def _keep(self, clicks: list[ClickNote]) -> None:
+        with self._lock:
+            self._pending[:0] = clicks
+            # While the journal is away, memory stays bounded: the oldest clicks go first.
+            excess = len(self._pending) - MAX_WAITING
+            if excess > 0:
+                del self._pending[:excess]
+                self.dropped += excess
+                log.error("dropped %d clicks (%d in all by this process): the click journal "
+                          "has been unreachable or full", excess, self.dropped)
 
     def _start(self) -> None:
         # Gunicorn forks after the app is built: each worker process starts its own thread.
@@ -174,7 +205,10 @@ class ClickRecorder:
         while True:
             self._wake.wait(self.interval)
             self._wake.clear()
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # the thread must outlive any surprise; the clicks stay kept
+                log.exception("click flush failed")
 
 
 def init_app(app: Flask) -> None:
@@ -204,7 +238,8 @@ def note_visit(into: ClickRecorder, share_id: int, salt: str, moment: datetime, 
     browser = (agent or "")[:MAX_AGENT]
     into.note(ClickNote(share_id=share_id, at=moment.isoformat(),
                         visitor=visitor_hash(salt, address or "", browser),
-                        user_agent=browser, referrer_host=referrer_host(referrer)))
+                        user_agent=browser, referrer_host=referrer_host(referrer),
+                        id=secrets.token_hex(16)))
 
 
 def click_rows(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -212,15 +247,21 @@ def click_rows(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from advocacy.analytics.agents import classify
     from advocacy.sharing.models import Share
 
-    ids = {int(note["share_id"]) for note in notes}
+    parsed = []
+    for raw in notes:
+        try:
+            parsed.append(ClickNote(**raw))
+        except (TypeError, ValueError):  # a note no release of the hub wrote: never retry it
+            log.error("dropped a click note that cannot be read: %.200r", raw)
+    ids = {note.share_id for note in parsed}
     existing = set(db.session.scalars(select(Share.id).where(Share.id.in_(ids))))
     rows = []
-    for raw in notes:
-        note = ClickNote(**raw)
+    for note in parsed:
         if note.share_id not in existing:
             continue
         visitor = classify(note.user_agent)
         rows.append({"share_id": note.share_id, "at": datetime.fromisoformat(note.at),
                      "kind": visitor.kind.value, "agent": visitor.agent,
-                     "visitor": note.visitor, "referrer_host": note.referrer_host})
+                     "visitor": note.visitor, "referrer_host": note.referrer_host,
+                     "note_id": note.id or None})
     return rows

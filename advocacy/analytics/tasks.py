@@ -1,25 +1,21 @@
-"""Background work of analytics: storing clicks and keeping the daily salts."""
+"""Background work of analytics: keeping the daily salts (clicks: see ``storing.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from huey import crontab
-from sqlalchemy import insert
 
-from advocacy import database as db
-from advocacy.analytics.clicks import click_rows, prepare_salts
-from advocacy.analytics.models import Click
+from advocacy.analytics.clicks import prepare_salts
 from advocacy.queue import periodic, task
 
 
-@task(retries=3, retry_delay=5)
+@task(retries=10, retry_delay=30)
 def record_clicks(notes: list[dict[str, Any]]) -> int:
-    """Store a batch of clicks noted by the redirects; answers how many were stored."""
-    rows = click_rows(notes)
-    if rows:
-        db.session.execute(insert(Click), rows)
-    return len(rows)
+    """Batches of clicks queued by a release before the click journal: stored the same way."""
+    from advocacy.analytics.storing import store_notes
+
+    return store_notes(notes)
 
 
 @periodic(crontab(minute="5"))

@@ -3,6 +3,7 @@ worker, people apart from link previews and bots, and no raw address stored anyw
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,9 +15,10 @@ from sqlalchemy import select
 
 from advocacy import database as db
 from advocacy.accounts.models import Role
-from advocacy.analytics.clicks import recorder
+from advocacy.analytics.clicks import recorder, recorder_of
 from advocacy.analytics.models import Click, VisitorSalt
-from advocacy.queue import queue_of
+from advocacy.analytics.journal import RedisJournal
+from advocacy.analytics.storing import ClickStorer
 from tests.conftest import Person, counting_queries
 
 CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -27,15 +29,10 @@ MASTODON = "http.rb/5.1.1 (Mastodon/4.3.2; +https://mastodon.social/) Bot"
 
 
 def drain(app: Flask) -> int:
-    """Hand the waiting clicks to the queue and run every queued task, as a worker would."""
+    """Hand the waiting clicks to the journal and store them all, as a worker would."""
     with app.app_context():
         recorder().flush()
-    huey = queue_of(app).huey
-    done = 0
-    while (message := huey.dequeue()) is not None:
-        huey.execute(message)
-        done += 1
-    return done
+    return ClickStorer(app).drain()
 
 
 def _shared(client: FlaskClient, ambassador: Callable[..., Person],
@@ -189,26 +186,29 @@ def test_repeat_visits_are_answered_without_the_database(
         assert len(db.session.scalars(select(Click)).all()) == 2
 
 
-def test_clicks_wait_while_the_queue_is_down_and_memory_stays_bounded(
+def test_clicks_wait_while_the_journal_is_down_and_memory_stays_bounded(
         app: Flask, client: FlaskClient, ambassador: Callable[..., Person],
         approved: Callable[..., dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
     from advocacy.analytics import clicks
 
     _, share, _ = _shared(client, ambassador, approved)
+    keeper = recorder_of(app)
     with monkeypatch.context() as down:
-        def unreachable(*_: Any, **__: Any) -> None:
-            raise ConnectionError("queue down")
-
-        down.setattr("advocacy.queue.enqueue", unreachable)
+        # A journal nobody answers on: connections to a closed port are refused.
+        down.setattr(keeper, "_journal", RedisJournal("redis://127.0.0.1:1/0", max_clicks=100,
+                                                      claim_seconds=30))
+        down.setattr(keeper, "_journal_pid", os.getpid())
         down.setattr(clicks, "MAX_WAITING", 3)
         for n in range(5):
             answer = client.get(f"/l/{_code(share)}", headers={
                 "User-Agent": CHROME, "Referer": f"https://site{n}.example/post"})
             assert answer.status_code == 302  # visitors are sent on all the same
-        drain(app)  # the queue refuses: nothing stored, the newest clicks kept in memory
         with app.app_context():
+            assert recorder().flush() == 0  # refused: the newest clicks stay in memory
             assert db.session.scalars(select(Click)).all() == []
-    drain(app)  # the queue is back
+        assert keeper.waiting() == 3
+        assert keeper.dropped == 2
+    drain(app)  # the journal is back
     with app.app_context():
         hosts = sorted(c.referrer_host or "" for c in db.session.scalars(select(Click)))
     assert hosts == ["site2.example", "site3.example", "site4.example"]
