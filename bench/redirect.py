@@ -189,10 +189,11 @@ def stored_clicks(app: Any) -> tuple[int, int, dict[str, int]]:
     return total, shares, {str(k): int(v) for k, v in kinds.items()}
 
 
-def pending_tasks(app: Any) -> int:
-    from advocacy.queue import queue_of
+def waiting_clicks(app: Any) -> int:
+    """Clicks in the click journal that no worker has stored yet."""
+    from advocacy.analytics.journal import journal_for
 
-    return int(queue_of(app).huey.pending_count())
+    return journal_for(app).waiting()
 
 
 def wait_for_worker(worker: Server, timeout: float = 60.0) -> None:
@@ -207,8 +208,8 @@ def wait_for_worker(worker: Server, timeout: float = 60.0) -> None:
 
 
 def drain(app: Any, worker: Server, settle: float = 2.0) -> tuple[int, float]:
-    """Wait until the queue is empty and the click count has not moved for ``settle``
-    seconds (the redirects hand clicks to the queue every half second); the count and when
+    """Wait until the journal is empty and the click count has not moved for ``settle``
+    seconds (the redirects hand clicks to the journal every half second); the count and when
     (``time.monotonic()``) it last grew."""
     started = time.monotonic()
     time.sleep(1.0)  # every gunicorn worker's recorder flushes at least once
@@ -219,11 +220,11 @@ def drain(app: Any, worker: Server, settle: float = 2.0) -> tuple[int, float]:
         stored = stored_clicks(app)[0]
         if stored != last:
             last, since = stored, time.monotonic()
-        elif pending_tasks(app) == 0 and time.monotonic() - since >= settle:
+        elif waiting_clicks(app) == 0 and time.monotonic() - since >= settle:
             return stored, since
         time.sleep(0.2)
     raise BenchError(f"clicks still arriving after {DRAIN_TIMEOUT:.0f} s: {last} stored, "
-                     f"{pending_tasks(app)} tasks waiting; see {worker.log}")
+                     f"{waiting_clicks(app)} waiting in the journal; see {worker.log}")
 
 
 # -- the run -----------------------------------------------------------------------------
@@ -265,7 +266,7 @@ def measure(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     warmups: dict[str, list[Run]] = {}
     runs = alternate(targets, args, warmups)
     ended = time.monotonic()
-    backlog = pending_tasks(app)
+    backlog = waiting_clicks(app)
     check_redirect(hub.base_url, *links[-1])
     own_requests += 1
 
@@ -283,12 +284,12 @@ def measure(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
 
     # Every redirect wrk saw answered, plus this script's own, must end up as a stored click.
     if worker is None:
-        time.sleep(1.5)  # the recorders' last hand-over to the queue
-        print(f"queue before the worker starts: {pending_tasks(app)} tasks waiting")
+        time.sleep(1.5)  # the recorders' last hand-over to the journal
+        print(f"click journal before the worker starts: {waiting_clicks(app)} clicks waiting")
         worker = stack.enter_context(background("worker", worker_command, env, ROOT, tmp))
         wait_for_worker(worker)
     else:
-        print(f"queue when the last run ended: {backlog} tasks waiting")
+        print(f"click journal when the last run ended: {backlog} clicks waiting")
     if args.queue_worker == "after":
         ended = time.monotonic()  # the worker's start
     stored, last_growth = drain(app, worker)
