@@ -60,13 +60,25 @@ class Window(Generic[T]):
         return {"page": self.page, "per_page": self.per_page, "has_next": self.has_next}
 
 
-def parse_page(raw: str | None, name: str = "page") -> int:
+def parse_page(raw: str | None) -> int:
     """A 1-based page number from a query string value."""
     if raw is None or raw == "":
         return 1
     if not _PAGE.fullmatch(raw) or int(raw) < 1:
         raise Rejected("invalid_page", _l("The page number must be a whole number from 1."),
-                       status=400, field=name)
+                       field="page")
+    return int(raw)
+
+
+def parse_per_page(raw: str | None, default: int) -> int:
+    """How many items a page holds, from a query string value: 1 to :data:`MAX_PER_PAGE`
+    (a larger number is refused rather than quietly answered with fewer)."""
+    if raw is None or raw == "":
+        return default
+    if not _PAGE.fullmatch(raw) or not 1 <= int(raw) <= MAX_PER_PAGE:
+        raise Rejected("invalid_per_page",
+                       _l("Ask for 1 to %(max)d items per page.", max=MAX_PER_PAGE),
+                       field="per_page", details={"max": MAX_PER_PAGE})
     return int(raw)
 
 

@@ -110,7 +110,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     ("curation.queue", "GET"): who(anonymous=302, employee=403, curator=200, admin=200),
     ("curation.desk", "GET"): who(anonymous=302, employee=403, curator=200, admin=200),
     ("curation.decide", "POST"): who(anonymous=302, employee=403, curator=302, admin=302),
-    ("curation.edit", "POST"): who(anonymous=302, employee=403, curator=302, admin=302),
+    # a curator's light edit of their own story follows the self-approval setting (off)
+    ("curation.edit", "POST"): who(anonymous=302, employee=403, curator=403, admin=403),
     ("curation.presence", "POST"): who(anonymous=302, employee=403, curator=204, admin=204),
     ("curation.comment", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
     ("curation.revisions", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
@@ -169,7 +170,7 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     ("api.check_guidelines", "POST"): who(anonymous=401, employee=200, curator=200, admin=200),
     ("api.review_queue", "GET"): who(anonymous=401, employee=403, curator=200, admin=200),
     ("api.review", "POST"): who(anonymous=401, employee=403, curator=200, admin=200),
-    ("api.curator_edit", "POST"): who(anonymous=401, employee=403, curator=200, admin=200),
+    ("api.curator_edit", "POST"): who(anonymous=401, employee=403, curator=403, admin=403),
     ("api.thread", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
     ("api.add_comment", "POST"): who(anonymous=401, employee=201, curator=201, admin=201),
     ("api.revisions", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),

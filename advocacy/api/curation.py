@@ -32,7 +32,7 @@ from advocacy.database import as_utc, utcnow
 from advocacy.errors import Rejected
 from advocacy.extensions import check_limited, comment_limited
 from advocacy.notifications import operations as notifications
-from advocacy.paging import parse_page
+from advocacy.paging import parse_page, parse_per_page
 from advocacy.rulebook import operations as rulebook
 from advocacy.security import requires
 from advocacy.sharing.networks import NETWORK_VALUES
@@ -66,16 +66,15 @@ def review_queue() -> Response:
     if topic is not None and topic not in {t.slug for t in stories.all_topics()}:
         raise Rejected("unknown_topic", _l("Unknown topic: %(topics)s.",
                                            topics=require_storable(topic[:40], "topic")),
-                       status=400, field="topic")
+                       field="topic")
     raw_department = request.args.get("department") or ""
     department_id = parse_id(raw_department) if raw_department else None
     if raw_department and department_id is None:
         raise Rejected("invalid_department", _l("“department” must be a department id."),
-                       status=400, field="department")
-    per_page = request.args.get("per_page", "")
+                       field="department")
     page = curation.review_queue(
         parse_page(request.args.get("page")),
-        parse_page(per_page, "per_page") if per_page else current_app.config["STORIES_PER_PAGE"],
+        parse_per_page(request.args.get("per_page"), current_app.config["STORIES_PER_PAGE"]),
         topic=topic, department_id=department_id)
     looking = curation.reviewers([s.id for s in page.items], besides=current_user)
     items = [{**story_json(s), "age_seconds": _age(s.submitted_at),

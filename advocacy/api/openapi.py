@@ -68,6 +68,7 @@ ERROR_DETAILS: dict[str, dict[str, Any]] = {
         "characters, scheme, path, query, fragment, userinfo, port, ip_address, invalid, "
         "private or single_label"}}},
     "page_out_of_range": {"required": ["pages"], "properties": {"pages": {"type": "integer"}}},
+    "invalid_per_page": {"required": ["max"], "properties": {"max": {"const": 100}}},
     "embargoed": {"properties": {"embargo_until": {
         "type": "string", "format": "date-time",
         "description": "Only for those who may see the story: its author and curators"}}},
@@ -114,6 +115,12 @@ def _list_of(name: str) -> dict[str, Any]:
 
 
 STORY_ID = {"name": "story_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+#: Paged lists: anything else is refused with 422 `invalid_page` or `invalid_per_page`.
+PAGE: dict[str, Any] = {"name": "page", "in": "query", "schema": {
+    "type": "integer", "minimum": 1, "maximum": 999999, "default": 1}}
+PER_PAGE: dict[str, Any] = {"name": "per_page", "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100}}
+PAGING_REFUSALS = ("invalid_page", "invalid_per_page")
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
@@ -365,17 +372,12 @@ def openapi_document() -> dict[str, Any]:
             "200": _json(_list_of("Topic"), "Topics"), **_errors(401)}}},
         "/stories": {
             "get": {"summary": "Your stories, most recently changed first",
-                    "parameters": [
-                        {"name": "page", "in": "query", "schema": {"type": "integer",
-                                                                    "minimum": 1,
-                                                                    "maximum": 999999}},
-                        {"name": "per_page", "in": "query",
-                         "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-                         "description": "Larger values are answered with 100 per page"},
-                        {"name": "status", "in": "query",
-                         "schema": {"enum": [s.value for s in StoryStatus]}}],
+                    "parameters": [PAGE, PER_PAGE, {
+                        "name": "status", "in": "query",
+                        "schema": {"enum": [s.value for s in StoryStatus]}}],
                     "responses": {"200": _json(_list_of("Story"), "Stories"),
-                                  **_errors(400, 401)}},
+                                  **_refusals({**SIGNED_IN, 422: (*PAGING_REFUSALS,
+                                                                  "invalid_status")})}},
             "post": {"summary": "Write a story (a draft), with photos", "requestBody": multipart,
                      "responses": {"201": story, **_errors(400, 401, 413, 415, 422)}}},
         "/stories/{story_id}": {
@@ -445,15 +447,15 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
             "parameters": [
                 {"name": "topic", "in": "query", "schema": {"type": "string"}},
                 {"name": "department", "in": "query", "schema": {"type": "integer"}},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {"name": "per_page", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
+                PAGE, PER_PAGE],
             "responses": {"200": _json({"allOf": [_list_of("Story"), {
                 "type": "object", "properties": {"counts": {
                     "type": "object", "additionalProperties": {"type": "integer"},
                     "description": "Stories per state (drafts aside)"}}}]},
                 "Each item also has `age_seconds` and `reviewers` (who has it open)"),
-                **_errors(400, 401, 403, 422)}}},
+                **_errors(401, 403),
+                **_refusals({422: (*PAGING_REFUSALS, "unknown_topic", "invalid_characters",
+                                   "invalid_department")})}}},
         "/stories/{story_id}/review": {"parameters": [STORY_ID], "post": {
             "summary": "Decide on a submitted story (curators)",
             "description": "Anything but approve needs a comment. 409 `stale` when "
@@ -501,11 +503,10 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
                           **_errors(401, 404)}}},
         "/notifications": {"get": {
             "summary": "Your notifications, newest first",
-            "parameters": [{"name": "page", "in": "query",
-                            "schema": {"type": "integer", "minimum": 1}}],
+            "parameters": [PAGE],
             "responses": {"200": _json({"allOf": [_list_of("Notification"), {
                 "type": "object", "properties": {"unread": {"type": "integer"}}}]},
-                "Notifications"), **_errors(400, 401)}}},
+                "Notifications"), **_refusals({**SIGNED_IN, 422: ("invalid_page",)})}}},
     }
 
 
@@ -561,20 +562,15 @@ def _sharing_paths(story: dict[str, Any]) -> dict[str, Any]:
                            "timeline: `has_next` says whether an older page exists (there is "
                            "no total). An empty feed has one empty page; a page beyond the "
                            "last is 404 `page_out_of_range` (with `pages`).",
-            "parameters": [
-                {"name": "page", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 999999}},
-                {"name": "per_page", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 999999,
-                            "default": current_app.config["FEED_PER_PAGE"]},
-                 "description": "Larger values than 100 are answered with 100 per page"}],
+            "parameters": [PAGE, {**PER_PAGE, "schema": {
+                **PER_PAGE["schema"], "default": current_app.config["FEED_PER_PAGE"]}}],
             "responses": {
                 "200": _json({"allOf": [_list_of("FeedItem"), {
                     "type": "object", "required": ["page", "per_page", "has_next"],
                     "properties": {"has_next": {"type": "boolean"}}}]},
                     "A page of the feed"),
-                **_refusals({400: ("invalid_page",), **SIGNED_IN, 403: ("not_an_ambassador",),
-                             404: ("page_out_of_range",)})}}},
+                **_refusals({**SIGNED_IN, 403: ("not_an_ambassador",),
+                             404: ("page_out_of_range",), 422: PAGING_REFUSALS})}}},
         "/stories/{story_id}/shares": {"parameters": [STORY_ID], "post": {
             "summary": "Share a story: its own tracked link and the network's share link",
             "description": "Records the share (`opened`) with a tracked link of its own, put "

@@ -29,7 +29,7 @@ from advocacy.curation import operations as curation
 from advocacy.errors import Rejected
 from advocacy.extensions import check_limited
 from advocacy.memo import Memo
-from advocacy.paging import parse_page
+from advocacy.paging import parse_page, parse_per_page
 from advocacy.security import requires
 from advocacy.sharing import operations as sharing
 from advocacy.sharing.models import Share
@@ -97,10 +97,9 @@ NOT_SHARED = ',"shared_on":[]}'
 @requires()
 def feed() -> Response:
     reader = ambassadors.reader(current_user)
-    per_page = request.args.get("per_page", "")
     window = ambassadors.feed(
         reader, parse_page(request.args.get("page")),
-        parse_page(per_page, "per_page") if per_page else current_app.config["FEED_PER_PAGE"])
+        parse_per_page(request.args.get("per_page"), current_app.config["FEED_PER_PAGE"]))
     base = request.host_url
     encode = current_app.json.dumps
 

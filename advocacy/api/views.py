@@ -26,7 +26,7 @@ from advocacy.api.serializers import story_json, token_json, topic_json, user_js
 from advocacy.errors import NotFound, Rejected
 from advocacy.extensions import login_limited
 from advocacy.media.operations import chosen_files
-from advocacy.paging import parse_page
+from advocacy.paging import parse_page, parse_per_page
 from advocacy.security import public, requires
 from advocacy.stories import operations as stories
 from advocacy.stories.states import StoryStatus
@@ -105,12 +105,11 @@ def list_stories() -> Response:
     if raw_status:
         if raw_status not in set(StoryStatus):
             raise Rejected("invalid_status", _l("Unknown status: %(status)s.",
-                                                status=raw_status[:40]), status=400)
+                                                status=raw_status[:40]), field="status")
         status = StoryStatus(raw_status)
-    per_page = request.args.get("per_page", "")
     page = stories.stories_of(
         current_user, parse_page(request.args.get("page")),
-        parse_page(per_page, "per_page") if per_page else current_app.config["STORIES_PER_PAGE"],
+        parse_per_page(request.args.get("per_page"), current_app.config["STORIES_PER_PAGE"]),
         status,
     )
     return list_response([story_json(s) for s in page.items], **page.meta())

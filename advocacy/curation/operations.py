@@ -39,7 +39,7 @@ from advocacy.stories.models import (
     story_topics,
 )
 from advocacy.stories.states import StoryAction, StoryStatus, next_status
-from advocacy.text import require_storable, slugify
+from advocacy.text import clean_line, require_storable, slugify
 
 COMMENT_MAX = 4000
 #: The longest caption for networks that take any length (Facebook, WhatsApp, e-mail).
@@ -220,6 +220,12 @@ def _window(embargo: datetime | None, expiry: datetime | None,
             _l("The story must expire after its embargo ends."))
 
 
+def may_pass_own(curator: User, story: Story) -> bool:
+    """Whether ``curator`` may approve or edit ``story`` as the comms team: not their own
+    story, unless an admin allows self-approval (a one-person comms team)."""
+    return story.author_id != curator.id or setting(SELF_APPROVAL)
+
+
 def decide(curator: User, story: Story, verdict: Verdict, *, comment: str | None = None,
            version: int | None = None, captions: Mapping[str, Any] | None = None,
            topics: Sequence[str] | None = None, embargo_until: datetime | None = None,
@@ -229,8 +235,7 @@ def decide(curator: User, story: Story, verdict: Verdict, *, comment: str | None
         raise NotFound()
     stories.require_version(story, version)
     next_status(story.status, verdict.action)  # 409 when someone else decided first
-    if (verdict == Verdict.APPROVE and story.author_id == curator.id
-            and not setting(SELF_APPROVAL)):
+    if verdict == Verdict.APPROVE and not may_pass_own(curator, story):
         raise Rejected("own_story", _l("You cannot approve your own story: another curator "
                                        "checks it. An admin can allow this."), status=403)
     text = _comment_text(comment, verdict)
@@ -343,16 +348,21 @@ def edit_lightly(curator: User, story: Story, *, title: str, body: str,
     if StoryStatus(story.status) != StoryStatus.SUBMITTED:
         raise Conflict("not_in_review", _l("Only a story under review can be edited by a "
                                            "curator."), status=str(story.status))
+    # A curator's edit goes out under the comms team's name, as an approval does.
+    if not may_pass_own(curator, story):
+        raise Rejected("own_story", _l("You cannot edit your own story as a curator: another "
+                                       "curator checks it. An admin can allow this."),
+                       status=403)
     errors: dict[str, list[Message]] = {}
     stories.check_text(title, body, errors)
     if errors:
         field, messages = next(iter(errors.items()))
         raise Rejected("invalid_story", messages[0], status=422, fields=errors)
-    changes = {name for name, old, new in (("title", story.title, title.strip()),
+    changes = {name for name, old, new in (("title", story.title, clean_line(title)),
                                            ("body", story.body, body.strip())) if old != new}
     if not changes:
         raise Rejected("no_changes", _l("Nothing changed."), status=422, field="body")
-    story.title, story.body = title.strip(), body.strip()
+    story.title, story.body = clean_line(title), body.strip()
     story.updated_at = utcnow()
     revision = stories.add_revision(
         story, curator, kind=RevisionKind.CURATOR_EDIT,

@@ -24,7 +24,7 @@ class Setting:
 
 SELF_APPROVAL = Setting(
     "curators_may_approve_own_stories", False,
-    _l("Curators may approve their own stories"),
+    _l("Curators may approve and lightly edit their own stories"),
     _l("Off by default: a second pair of eyes checks every story. Turn it on for a "
        "one-person comms team."),
 )

@@ -26,7 +26,7 @@ from advocacy.stories.states import (
     allows,
     next_status,
 )
-from advocacy.text import is_storable, require_storable
+from advocacy.text import clean_line, require_line, text_refusal
 
 TITLE_MAX = 150
 BODY_MAX = 10_000
@@ -41,7 +41,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 def create_topic(slug: str, name: str) -> Topic:
     """A new topic; slugs name topics in the API, so they are short, lower-case and unique."""
-    slug, name = slug.strip(), require_storable(name, "name").strip()
+    slug, name = slug.strip(), require_line(name, "name")
     if not SLUG_PATTERN.fullmatch(slug) or len(slug) > 80:
         raise Rejected("invalid_slug", _l("Use lower-case letters, digits and dashes for the "
                                           "short name, at most 80."), field="slug")
@@ -58,18 +58,18 @@ def create_topic(slug: str, name: str) -> Topic:
 
 
 def check_text(title: str | None, body: str | None, errors: dict[str, list[Message]]) -> None:
-    for field, value in (("title", title), ("body", body)):
-        if value is not None and not is_storable(value):
-            errors.setdefault(field, []).append(
-                _l("This text contains characters that cannot be stored."))
+    for field, value, line in (("title", title, True), ("body", body, False)):
+        refusal = None if value is None else text_refusal(value, field, line=line)
+        if refusal is not None:
+            errors.setdefault(field, []).append(refusal.message)
             return
     if title is not None:
-        if not title.strip():
+        if not clean_line(title):
             errors.setdefault("title", []).append(_l("Give your story a title."))
-        elif len(title.strip()) > TITLE_MAX:
+        elif len(clean_line(title)) > TITLE_MAX:
             errors.setdefault("title", []).append(
                 _l("Keep the title to %(max)d characters; it has %(n)d.", max=TITLE_MAX,
-                   n=len(title.strip())))
+                   n=len(clean_line(title))))
     if body is not None:
         if not body.strip():
             errors.setdefault("body", []).append(_l("Tell your story: the text is empty."))
@@ -110,7 +110,7 @@ def create_story(author: User, *, title: str, body: str, topics: Sequence[str],
     chosen = resolve_topics(topics, errors)
     _raise(errors)
     checked = media.check_photos(photos, already=0)
-    story = Story(author=author, title=title.strip(), body=body.strip(),
+    story = Story(author=author, title=clean_line(title), body=body.strip(),
                   status=StoryStatus.DRAFT, consent_confirmed=consent, topics=chosen)
     db.session.add(story)
     db.session.flush()
@@ -132,8 +132,8 @@ def update_story(actor: User, story: Story, *, title: str | None = None,
     remaining = len([m for m in story.media if m.id not in set(remove_media)])
     checked = media.check_photos(photos, already=remaining)
     changes: set[str] = set()
-    if title is not None and title.strip() != story.title:
-        story.title = title.strip()
+    if title is not None and clean_line(title) != story.title:
+        story.title = clean_line(title)
         changes.add("title")
     if body is not None and body.strip() != story.body:
         story.body = body.strip()

@@ -187,7 +187,7 @@ def test_a_feed_page_past_the_end_is_a_clear_404(client: FlaskClient,
     assert answer.status_code == 404 and answer.json["error"]["code"] == "page_out_of_range"
     assert answer.json["error"]["details"] == {"pages": 1}
     for bad in ("0", "-1", "x", "١"):
-        assert client.get(f"/api/v1/feed?page={bad}", headers=reader.auth).status_code == 400
+        assert client.get(f"/api/v1/feed?page={bad}", headers=reader.auth).status_code == 422
     login(client, reader.user)
     page = client.get("/feed?page=9")
     assert page.status_code == 404 and "There is no page 9" in page.get_data(as_text=True)

@@ -215,8 +215,9 @@ def test_the_feed_matches_the_document(
     older = api.call("get", "/feed", reader, 200, query="?per_page=1&page=2")
     assert older["items"][0]["shared_on"] == ["bluesky", "linkedin"]
 
-    api.call("get", "/feed", reader, 400, "invalid_page", query="?page=0")
-    api.call("get", "/feed", reader, 400, "invalid_page", query="?per_page=many")
+    api.call("get", "/feed", reader, 422, "invalid_page", query="?page=0")
+    api.call("get", "/feed", reader, 422, "invalid_per_page", query="?per_page=many")
+    api.call("get", "/feed", reader, 422, "invalid_per_page", query="?per_page=101")
     api.call("get", "/feed", None, 401, "unauthorized")
     api.call("get", "/feed", person(), 403, "not_an_ambassador")
     gone = api.call("get", "/feed", reader, 404, "page_out_of_range", query="?page=3&per_page=1")

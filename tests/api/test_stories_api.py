@@ -187,8 +187,8 @@ def test_malformed_json_bodies_are_refused_clearly(
         "unknown_fields")
     assert client.patch(url, headers=auth, json={"topics": "customers"}).status_code == 422
     assert client.patch(url, headers=auth, json={"consent": "yes"}).status_code == 422
-    assert client.get("/api/v1/stories?page=0", headers=auth).status_code == 400
-    assert client.get("/api/v1/stories?status=lost", headers=auth).status_code == 400
+    assert client.get("/api/v1/stories?page=0", headers=auth).status_code == 422
+    assert client.get("/api/v1/stories?status=lost", headers=auth).status_code == 422
     assert client.get("/api/v1/stories/999999", headers=auth).status_code == 404
 
 

@@ -81,11 +81,11 @@ def test_the_queue_refuses_unknown_and_unstorable_topics(
         client: FlaskClient, person: Callable[..., Person], topics: list[str]) -> None:
     curator = person(Role.CURATOR)
     assert client.get("/api/v1/review-queue?topic=nope", headers=curator.auth
-                      ).status_code == 400
+                      ).status_code == 422
     assert client.get("/api/v1/review-queue?topic=%00", headers=curator.auth
                       ).json["error"]["code"] == "invalid_characters"
     assert client.get("/api/v1/review-queue?department=abc", headers=curator.auth
-                      ).status_code == 400
+                      ).status_code == 422
 
 
 def test_comments_are_rate_limited_per_account(
