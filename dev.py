@@ -92,7 +92,8 @@ def test(args: argparse.Namespace) -> None:
         run(*pytest, env={**env, "ADVOCACY_TEST_BACKEND": "services"})
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command and its options; for ``test``, ``pytest_args`` is everything else."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -100,12 +101,23 @@ def main() -> None:
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=5000)
     serve_parser.add_argument("--no-demo", action="store_true", help="do not offer demo content")
-    test_parser = commands.add_parser("test", help="run ruff, mypy and the whole test suite")
+    # Anything test does not know goes to pytest, options included ("-k story"): argparse's
+    # REMAINDER refuses options after ours. No abbreviations, so that a pytest
+    # option is never mistaken for a shortened one of ours.
+    test_parser = commands.add_parser(
+        "test", allow_abbrev=False, usage="%(prog)s [--embedded-only] [pytest arguments ...]",
+        help="run ruff, mypy and the whole test suite; other arguments go to pytest")
     test_parser.add_argument("--embedded-only", action="store_true",
                              help="skip the second pass on real services")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                             help="passed on to pytest")
-    args = parser.parse_args()
+    args, rest = parser.parse_known_args(argv)
+    if args.command != "test" and rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.pytest_args = rest[1:] if rest[:1] == ["--"] else rest
+    return args
+
+
+def main() -> None:
+    args = parse_args()
     try:
         {"serve": serve, "test": test}[args.command](args)
     except subprocess.CalledProcessError as exc:
