@@ -21,7 +21,7 @@ from advocacy import config as config_module
 from advocacy import database as db
 from advocacy import i18n, queue, security
 from advocacy.errors import Conflict, register_error_handlers, rejected_response
-from advocacy.extensions import babel, csrf, limiter, login_manager
+from advocacy.extensions import babel, csrf, limiter, limiter_settings, login_manager
 from advocacy.text import IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +92,7 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(i18n.TRANSLATIONS_DIR),
         BABEL_DEFAULT_LOCALE=app.config["DEFAULT_LOCALE"],
         BABEL_DEFAULT_TIMEZONE=app.config["TIMEZONE"],
-        RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URL"],
+        **limiter_settings(app.config["RATELIMIT_STORAGE_URL"]),
         RATELIMIT_HEADERS_ENABLED=True,
     )
     logging.basicConfig(level=app.config["LOG_LEVEL"])

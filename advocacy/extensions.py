@@ -12,10 +12,39 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from advocacy.accounts import ratelimits
+
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+#: Seconds the limiter waits for Redis to connect or answer before it stops waiting.
+REDIS_TIMEOUT = 1.0
+
+
+def limiter_settings(storage_url: str | None) -> dict[str, Any]:
+    """Flask-Limiter's settings for ``ADVOCACY_RATELIMIT_STORAGE_URL``.
+
+    Unset, the counters live in the hub's database, so every web process of the embedded
+    setup counts together; scaled out, Redis does. When the store cannot be reached, each
+    process counts in its own memory (and logs it) until the store answers again, trying it
+    after 1, 2, 4 ... 32 s: nobody is locked out by an outage, and the limits still hold per
+    process meanwhile instead of falling away. Redis is given up on after ``REDIS_TIMEOUT``
+    without retries (redis-py would otherwise retry ten times with back-off); the database
+    after its engine's own timeouts.
+    """
+    url = storage_url or f"{ratelimits.SCHEME}://"
+    options: dict[str, Any] = {}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        options = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT,
+                   "retry": Retry(NoBackoff(), 0)}
+    return {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_STORAGE_OPTIONS": options,
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True}
 
 
 def login_limit_key() -> str:

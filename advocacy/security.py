@@ -8,14 +8,15 @@ has not declared one (see :func:`check_every_route_declares_access`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
 
 from advocacy import database as db
@@ -77,8 +78,10 @@ def token_user(header: str | None) -> User | None:
     return cache[header]
 
 
-#: The token's user, whether it is revoked and when it was last used, in one statement.
-_TOKEN_USER = (select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at)
+#: The token's user, whether it is revoked or expired and when it was last used, in one
+#: statement.
+_TOKEN_USER = (select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at,
+                      ApiToken.last_used_at)
                .join(ApiToken, ApiToken.user_id == User.id)
                .where(ApiToken.token_hash == bindparam("token_hash")))
 
@@ -91,15 +94,29 @@ def _lookup_token_user(header: str | None) -> User | None:
     row = db.session.execute(_TOKEN_USER, {"token_hash": hash_token(secret)}).first()
     if row is None:
         return None
-    user, token_id, revoked_at, last = row
-    if revoked_at is not None or not user.is_active:
-        return None
+    user, token_id, revoked_at, expires_at, last = row
     now = utcnow()
+    if (revoked_at is not None or (expires_at is not None and as_utc(expires_at) <= now)
+            or not user.is_active):
+        return None
     # Record use at most every few minutes so reads do not turn into writes.
     if last is None or now - as_utc(last) > timedelta(minutes=5):
-        db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
-                           .values(last_used_at=now))  # committed with the request
+        _record_use(token_id, now)
     return user
+
+
+def _record_use(token_id: int, now: datetime) -> None:
+    """Note the token's use in a transaction of its own, committed at once: the request then
+    holds no write lock while the rate limiter counts beside it (SQLite has one lock for the
+    whole file), and a use the request later refuses still counts as use."""
+    engine: Engine = current_app.extensions[db.EXTENSION_KEY]
+    try:
+        with engine.begin() as connection:
+            connection.execute(update(ApiToken).where(ApiToken.id == token_id)
+                               .values(last_used_at=now))
+    except SQLAlchemyError:  # a busy database must not turn a read into an error
+        current_app.logger.warning("could not record the use of API token %s", token_id,
+                                   exc_info=True)
 
 
 def _enforce_access() -> BaseResponse | None:

@@ -24,6 +24,12 @@ media_added = _signals.signal("media-added")
 token_issued = _signals.signal("token-issued")
 """Sender: the :class:`~advocacy.accounts.models.ApiToken`; kwargs: ``actor``."""
 
+credentials_revoked = _signals.signal("credentials-revoked")
+"""Sender: the :class:`~advocacy.accounts.models.User` whose sessions and API tokens all ended
+at once; kwargs: ``actor`` (the account itself, or the admin who deactivated it),
+``reason`` (:class:`~advocacy.accounts.models.RevocationReason`), ``tokens`` (the
+ApiTokens revoked now; those revoked or expired before are not included)."""
+
 story_submitted = _signals.signal("story-submitted")
 """Sender: the Story; kwargs: ``actor``, ``revision`` (the new StoryRevision)."""
 

@@ -97,6 +97,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     ("accounts.change_password", "POST"): who(anonymous=302, employee=302, curator=302,
                                               admin=302),
     ("accounts.revoke_token", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
+    ("accounts.sign_out_everywhere", "POST"): who(anonymous=302, employee=302, curator=302,
+                                                  admin=302),
     # stories: every role writes its own stories
     ("stories.mine", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
     ("stories.new", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),

@@ -7,11 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from advocacy.database import Base, utcnow
+from advocacy.database import Base, as_utc, utcnow
 
 
 class Role(StrEnum):
@@ -115,9 +115,42 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: None: the token never expires on its own.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(lazy="joined")
 
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and as_utc(self.expires_at) <= utcnow()
+
+    @property
+    def is_usable(self) -> bool:
+        return not (self.is_revoked or self.is_expired)
+
+
+class RevocationReason(StrEnum):
+    """Why every credential of an account ended at once (sessions and API tokens)."""
+
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
+    DEACTIVATED = "deactivated"
+
+
+class RateLimitCounter(Base):
+    """One fixed-window counter of a rate limit (sign-in attempts, messages, checks), kept in
+    the database so that every web process counts together (see ``accounts/ratelimits.py``)."""
+
+    __tablename__ = "rate_limit_counters"
+
+    #: SHA-256 of the limiter's key: attempted e-mail addresses and client addresses are
+    #: never stored in the clear.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    #: Seconds since the epoch at which the window ends and the count starts again.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

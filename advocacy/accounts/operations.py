@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 
 from advocacy import database as db
-from advocacy.accounts.models import ApiToken, Department, Role, User, hash_token
+from advocacy.accounts.models import (
+    ApiToken,
+    Department,
+    RevocationReason,
+    Role,
+    User,
+    hash_token,
+)
 from advocacy.database import utcnow
 from advocacy.errors import NotFound, Rejected
 from advocacy.i18n import LANGUAGES
 from advocacy.paging import Page, paginate
-from advocacy.signals import token_issued
+from advocacy.signals import credentials_revoked, token_issued
 from advocacy.text import is_storable, parse_id, require_storable
 
 MIN_PASSWORD_LENGTH = 10
+#: The longest lifetime a token may be given, in seconds (a year, leap day included).
+MAX_TOKEN_SECONDS = 366 * 24 * 3600
 # A hash computed once so that unknown e-mail addresses cost as much time as known ones.
 _DUMMY_HASH: list[str] = []
 
@@ -132,9 +143,11 @@ def update_user(actor: User, user: User, *, name: str, role: Role,
         department = db.session.get(Department, department_id)
         if department is None:
             raise Rejected("unknown_department", _l("Unknown department."), field="department")
-    if user.active and not active:
-        user.end_sessions()
+    deactivated = user.active and not active
     user.name, user.role, user.department, user.active = name, Role(role), department, active
+    if deactivated:
+        # Switching the account on again later must not bring old credentials back.
+        revoke_credentials(user, actor=actor, reason=RevocationReason.DEACTIVATED)
     db.session.flush()
     return user
 
@@ -156,8 +169,9 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, current: str, new: str, repeat: str) -> None:
-    """Replace the password after checking the current one; other sessions end."""
+def change_password(user: User, current: str, new: str, repeat: str) -> list[ApiToken]:
+    """Replace the password after checking the current one; every session and API token
+    ends (whoever knew the old password may have made one). Answers the revoked tokens."""
     if not (is_storable(current) and user.check_password(current)):
         raise Rejected("wrong_password", _l("This is not your current password."),
                        status=403, field="current")
@@ -170,7 +184,35 @@ def change_password(user: User, current: str, new: str, repeat: str) -> None:
         raise Rejected("passwords_differ", _l("The two new passwords are not the same."),
                        field="repeat")
     user.set_password(new)
+    return revoke_credentials(user, actor=user, reason=RevocationReason.PASSWORD_CHANGED)
+
+
+def sign_out_everywhere(user: User) -> list[ApiToken]:
+    """End every session of ``user`` and revoke their API tokens; answers the tokens."""
+    return revoke_credentials(user, actor=user, reason=RevocationReason.SIGNED_OUT_EVERYWHERE)
+
+
+def revoke_credentials(user: User, *, actor: User, reason: RevocationReason) -> list[ApiToken]:
+    """End everything that lets someone act as ``user``: every session (on every device) and
+    every API token that still works. The one place for it: a password change or reset,
+    signing out everywhere and deactivation all call it. Token rows stay, marked revoked, for
+    the record. Answers the tokens revoked now, oldest first."""
     user.end_sessions()
+    now = utcnow()
+    tokens = list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+                               or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now))
+        .order_by(ApiToken.created_at, ApiToken.id)))
+    for token in tokens:
+        token.revoked_at = now
+    db.session.flush()
+    credentials_revoked.send(user, actor=actor, reason=reason, tokens=tokens)
+    return tokens
+
+
+def usable_tokens_of(user: User) -> list[ApiToken]:
+    """The tokens of ``user`` that still work (what signing out everywhere would revoke)."""
+    return [token for token in tokens_of(user) if token.is_usable]
 
 
 def set_language(user: User | None, language: str) -> None:
@@ -181,13 +223,27 @@ def set_language(user: User | None, language: str) -> None:
         user.language = language
 
 
-def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new API token; the secret is returned once and only its hash is stored."""
+def default_token_seconds() -> int | None:
+    """The lifetime of a new token when its creator does not choose (``TOKEN_EXPIRY_DAYS``);
+    None: no expiry."""
+    days = int(current_app.config["TOKEN_EXPIRY_DAYS"])
+    return days * 24 * 3600 if days > 0 else None
+
+
+def issue_token(user: User, name: str, expires_in: int | None) -> tuple[ApiToken, str]:
+    """A new API token that stops working ``expires_in`` seconds from now (None: never); the
+    secret is returned once and only its hash is stored."""
     name = require_storable(name, "name").strip() or "API"
     if len(name) > 120:
         raise Rejected("name_too_long", _l("Use at most %(n)d characters.", n=120), field="name")
+    if expires_in is not None and not 0 < expires_in <= MAX_TOKEN_SECONDS:
+        raise Rejected("invalid_expiry",
+                       _l("A token can work for 1 to %(n)d seconds (366 days), or without "
+                          "expiry.", n=MAX_TOKEN_SECONDS), field="expires_in")
     secret = "adv_" + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, token_hash=hash_token(secret), prefix=secret[:10])
+    expires_at = utcnow() + timedelta(seconds=expires_in) if expires_in is not None else None
+    token = ApiToken(user=user, name=name, token_hash=hash_token(secret), prefix=secret[:10],
+                     expires_at=expires_at)
     db.session.add(token)
     db.session.flush()
     token_issued.send(token, actor=user)

@@ -6,6 +6,7 @@ from typing import Any, get_args
 
 from flask import current_app, url_for
 
+from advocacy.accounts.operations import MAX_TOKEN_SECONDS
 from advocacy.notifications.models import NotificationKind
 from advocacy.sharing.models import ShareStatus
 from advocacy.sharing.networks import Network, Unit
@@ -139,8 +140,14 @@ SCHEMAS: dict[str, Any] = {
     "Token": {"type": "object", "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"}, "prefix": {"type": "string"},
         "created_at": {"type": "string", "format": "date-time"},
-        "last_used_at": {"type": ["string", "null"], "format": "date-time"},
-        "revoked": {"type": "boolean"}}},
+        "last_used_at": {"type": ["string", "null"], "format": "date-time",
+                         "description": "Recorded at most every five minutes"},
+        "expires_at": {"type": ["string", "null"], "format": "date-time",
+                       "description": "When the token stops working; null: never"},
+        "expired": {"type": "boolean"},
+        "revoked": {"type": "boolean", "description": "Revoked by its owner, or with every "
+                    "other token by a password change, signing out everywhere or deactivation"},
+        "revoked_at": {"type": ["string", "null"], "format": "date-time"}}},
     "Media": {"type": "object", "required": ["id", "kind", "url", "width", "height"],
               "properties": {
                   "id": {"type": "integer"}, "kind": {"enum": ["photo", "video"]},
@@ -353,14 +360,25 @@ def openapi_document() -> dict[str, Any]:
             "post": {"summary": "Exchange e-mail and password for a token", "security": [],
                      "requestBody": _json_request({
                          "email": {"type": "string"}, "password": {"type": "string"},
-                         "name": {"type": "string", "maxLength": 120}},
+                         "name": {"type": "string", "maxLength": 120},
+                         "expires_in": {
+                             "type": ["integer", "null"], "minimum": 1,
+                             "maximum": MAX_TOKEN_SECONDS,
+                             "description": "Seconds until the token stops working (at most "
+                                            "366 days); null: never; absent: the hub's default "
+                                            "(ADVOCACY_TOKEN_EXPIRY_DAYS, 90 days unless set)"}},
                          required=("email", "password")),
                      "responses": {"201": _json({"allOf": [_ref("Token"), {
                          "type": "object", "required": ["token"],
                          "properties": {"token": {"type": "string"}}}]}, "The new token"),
-                         **_errors(400, 401, 415, 422, 429)}},
-            "get": {"summary": "Your tokens", "responses": {
-                "200": _json(_list_of("Token"), "Tokens"), **_errors(401)}}},
+                         **_refusals({**BODY_REFUSALS, 401: ("invalid_credentials",),
+                                      422: ("missing_field", "invalid_type",
+                                            "invalid_characters", "name_too_long",
+                                            "invalid_expiry"),
+                                      429: ("rate_limited",)})}},
+            "get": {"summary": "Your tokens, newest first, revoked and expired ones included",
+                    "responses": {"200": _json(_list_of("Token"), "Tokens"),
+                                  **_refusals(SIGNED_IN)}}},
         "/tokens/{token_id}": {"delete": {
             "summary": "Revoke a token",
             "parameters": [{"name": "token_id", "in": "path", "required": True,
@@ -423,7 +441,11 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": url_for("api.me").removesuffix("/me")}],
         "security": [{"bearer": []}],
         "components": {"schemas": SCHEMAS, "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer"}}},
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "A token from POST /tokens. A revoked or expired token "
+                                      "is answered 401 `unauthorized`, like a wrong one; "
+                                      "changing the password, signing out everywhere and "
+                                      "deactivation revoke all of an account's tokens"}}},
         "paths": paths,
     }
 

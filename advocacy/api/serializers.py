@@ -154,5 +154,8 @@ def token_json(token: ApiToken) -> dict[str, Any]:
         "prefix": token.prefix,
         "created_at": iso(token.created_at),
         "last_used_at": iso(token.last_used_at),
+        "expires_at": iso(token.expires_at),
+        "expired": token.is_expired,
         "revoked": token.is_revoked,
+        "revoked_at": iso(token.revoked_at),
     }

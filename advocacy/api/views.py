@@ -61,14 +61,21 @@ def openapi() -> Response:
 @public
 @login_limited
 def create_token() -> tuple[Response, int]:
-    body = json_body(allowed={"email", "password", "name"})
+    body = json_body(allowed={"email", "password", "name", "expires_in"})
     email = string_field(body, "email", required=True) or ""
     password = string_field(body, "password", required=True) or ""
+    # Absent: the hub's default lifetime; null: no expiry; else whole seconds.
+    expires_in = body.get("expires_in") if "expires_in" in body else (
+        accounts.default_token_seconds())
+    if expires_in is not None and (not isinstance(expires_in, int)
+                                   or isinstance(expires_in, bool)):
+        raise Rejected("invalid_type", _l("“%(field)s” must be a whole number.",
+                                          field="expires_in"), status=422, field="expires_in")
     user = accounts.authenticate(email, password)
     if user is None:
         raise Rejected("invalid_credentials",
                        _l("This e-mail address and password do not match."), status=401)
-    token, secret = accounts.issue_token(user, string_field(body, "name") or "API")
+    token, secret = accounts.issue_token(user, string_field(body, "name") or "API", expires_in)
     return jsonify({"token": secret, **token_json(token)}), 201
 
 

@@ -12,6 +12,7 @@ from advocacy.rulebook.models import GuidelineSet
 from advocacy.signals import (
     ambassador_opted_in,
     ambassador_opted_out,
+    credentials_revoked,
     guidelines_replaced,
     setting_changed,
     story_decided,
@@ -79,3 +80,11 @@ def _opted_in(_ambassador: Any, *, actor: User, **_: Any) -> None:
 @ambassador_opted_out.connect
 def _opted_out(_user: User, *, actor: User, **_: Any) -> None:
     record(actor, "ambassador.opt_out")
+
+
+# Who ended an account's sessions and tokens, and why: the trail after a suspected break-in.
+@credentials_revoked.connect
+def _credentials_revoked(user: User, *, actor: User, reason: Any, tokens: list[Any],
+                         **_: Any) -> None:
+    record(actor, "account.credentials_revoked", user_id=user.id, reason=str(reason),
+           tokens=[token.name for token in tokens])
