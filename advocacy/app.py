@@ -13,14 +13,20 @@ from typing import Any
 
 from flask import Flask, Response
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from advocacy import config as config_module
 from advocacy import database as db
 from advocacy import i18n, queue, security
-from advocacy.errors import Conflict, register_error_handlers, rejected_response
+from advocacy.errors import (
+    Conflict,
+    database_unavailable,
+    register_error_handlers,
+    rejected_response,
+)
 from advocacy.extensions import babel, csrf, limiter, limiter_settings, login_manager
 from advocacy.text import IdConverter
 
@@ -145,6 +151,10 @@ def _commit_unit_of_work(response: Response) -> Response:
             "conflict", _l("Someone changed this at the same time. Reload and try again.")
         )
         return current_app.make_response(rejected_response(conflict))
+    except (OperationalError, PoolTimeout) as exc:  # the database went away before the commit
+        from flask import current_app
+
+        return current_app.make_response(database_unavailable(exc))
     return response
 
 

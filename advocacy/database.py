@@ -7,6 +7,7 @@ command, or task) commits in one place, see :func:`commit_or_rollback`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVarTuple
@@ -67,15 +68,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL mode, foreign keys and a busy timeout."""
+def make_engine(url: str, *, timeout: float = 5.0, pool_size: int = 10,
+                max_overflow: int = 10) -> Engine:
+    """An engine for ``url``; SQLite gets WAL mode, foreign keys and a busy timeout.
+
+    A request waits at most ``timeout`` seconds for a pooled connection and (PostgreSQL)
+    as long again to open a new one, then fails with a 503 (advocacy/errors.py) instead of
+    holding its web worker until gunicorn kills it.
+    """
     if url.startswith("sqlite"):
+        pool: dict[str, Any] = {}
+        if ":memory:" not in url and url.rstrip("/") != "sqlite:":  # file: a QueuePool
+            pool = {"pool_size": pool_size, "max_overflow": max_overflow,
+                    "pool_timeout": timeout}
         engine = create_engine(url, connect_args={"check_same_thread": False},
-                               hide_parameters=True)
+                               hide_parameters=True, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # hide_parameters: errors are logged, and parameters may hold personal data.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+    # connect_timeout is libpq's, in whole seconds, at least 2.
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size,
+                         max_overflow=max_overflow, pool_timeout=timeout,
+                         connect_args={"connect_timeout": max(2, math.ceil(timeout))},
                          hide_parameters=True)
 
 
@@ -134,7 +148,8 @@ def commit() -> None:
 
 def init_app(app: Flask) -> None:
     """Create the app's engine and remove the session when each app context ends."""
-    app.extensions[EXTENSION_KEY] = make_engine(app.config["SQLALCHEMY_URL"])
+    app.extensions[EXTENSION_KEY] = make_engine(app.config["SQLALCHEMY_URL"],
+                                                timeout=app.config["DATABASE_TIMEOUT"])
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:

@@ -7,14 +7,27 @@ responses by hand.
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
-from flask import Flask, Request, Response, jsonify, render_template, request
-from flask_babel import LazyString
+from flask import (
+    Flask,
+    Request,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    session,
+)
+from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -60,6 +73,26 @@ class Conflict(Rejected):
 
     def __init__(self, code: str, message: Message, **details: Any) -> None:
         super().__init__(code, message, status=409, details=details)
+
+
+class Unavailable(Rejected):
+    """A service the hub needs is not answering: 503, try again after ``retry_after`` seconds.
+
+    The storage's :class:`~advocacy.media.storage.StorageUnavailable` is one; the database's
+    outages are sqlalchemy's own errors, answered by :func:`database_unavailable`.
+    """
+
+    def __init__(self, code: str, message: Message, *, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(code, message, status=503, details={"retry_after": self.retry_after})
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+#: How long a client should wait before trying again after the database did not answer.
+DATABASE_RETRY_AFTER = 10
 
 
 def wants_json(req: Request) -> bool:
@@ -117,18 +150,66 @@ def _discard_unit_of_work() -> None:
 def rejected_response(exc: Rejected) -> Any:
     """The response for a :class:`Rejected`: JSON for the API, an error page otherwise."""
     _discard_unit_of_work()
+    headers = exc.headers if isinstance(exc, Unavailable) else {}
     if wants_json(request):
         details = dict(exc.details)
         if exc.fields:
             details["fields"] = {k: [str(m) for m in v] for k, v in exc.fields.items()}
-        return json_error(exc.status, exc.code, exc.message, details)
-    return _render_page(exc.status, exc.code, exc.message)
+        response = json_error(exc.status, exc.code, exc.message, details)
+        response.headers.update(headers)
+        return response
+    page, status = _render_page(exc.status, exc.code, exc.message)
+    return page, status, headers
+
+
+def _locale_without_database() -> str:
+    """The reader's language from the session or the browser, never from their account:
+    loading the account is what just failed."""
+    from advocacy.i18n import LANGUAGES
+
+    default = str(current_app.config["DEFAULT_LOCALE"])
+    chosen = session.get("language")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(list(LANGUAGES), default=default) or default
+
+
+def database_unavailable(exc: Exception) -> Any:
+    """The database did not answer in time (no free connection, no connection at all): 503.
+
+    The page is a plain one: the usual header needs the reader's account, from the
+    database that is not answering.
+    """
+    logging.getLogger(__name__).error("database unavailable: %s", exc, exc_info=exc)
+    try:
+        _discard_unit_of_work()
+    except Exception:  # the connection is gone: nothing was written through it
+        logging.getLogger(__name__).warning("rollback after a database outage failed",
+                                            exc_info=True)
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    locale = _locale_without_database()
+    with force_locale(locale):
+        message = str(_l("The hub cannot reach its database right now. Nothing was saved: "
+                         "please try again in a moment."))
+        if wants_json(request):
+            response = json_error(503, "database_unavailable", message,
+                                  {"retry_after": DATABASE_RETRY_AFTER})
+            response.headers.update(headers)
+            return response
+        # Straight from the environment: the template context processors load the account.
+        template = current_app.jinja_env.get_template("errors/unavailable.html")
+        page = template.render(message=message, locale=locale)
+    response = make_response(page, 503)
+    response.headers.update(headers)
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
     """Map every error to JSON for the API or a translated page for browsers."""
 
     app.register_error_handler(Rejected, rejected_response)
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(PoolTimeout, database_unavailable)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:

@@ -2,22 +2,26 @@
 
 All files of one request are checked before anything is stored; stored
 files are deleted again if the request fails, so a rejected upload leaves
-nothing behind.
+nothing behind. When even that delete fails (the storage is down), the
+orphan sweep removes the files later: :func:`sweep_orphans`.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from advocacy import database as db
 from advocacy.accounts.models import User
-from advocacy.database import utcnow
+from advocacy.database import as_utc, utcnow
 from advocacy.errors import Message, NotFound, Rejected
 from advocacy.media.models import MediaAsset
 from advocacy.media.photos import PhotoRejected, ProcessedPhoto, process_photo
@@ -25,7 +29,18 @@ from advocacy.media.storage import new_key, storage
 from advocacy.signals import media_added
 from advocacy.stories.models import Story
 
+log = logging.getLogger(__name__)
+
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+#: Every photo file's key starts with this.
+PHOTO_PREFIX = "photos"
+
+#: Where the orphan sweep looks: the prefixes of every kind of file the hub stores.
+SWEPT_PREFIXES = (PHOTO_PREFIX,)
+
+#: Files younger than this are never swept: their request may still be storing its row.
+SWEEP_GRACE = timedelta(hours=1)
 
 REMOVED_LABELS: dict[str, Message] = {
     "location": _l("location"),
@@ -134,14 +149,18 @@ def check_photos(files: Sequence[FileStorage], already: int) -> list[CheckedPhot
 
 def store_photos(story: Story, photos: Sequence[CheckedPhoto], actor: User,
                  *, consent: bool) -> list[MediaAsset]:
-    """Store checked photos on ``story``; their files go again if the request fails."""
+    """Store checked photos on ``story``; their files go again if the request fails.
+
+    Every file is stored before any row is made, so a storage failure
+    (:class:`~advocacy.media.storage.StorageUnavailable`, let through) leaves the story as
+    it was.
+    """
     store = storage()
-    assets = []
-    position = max((m.position for m in story.media), default=-1) + 1
+    stored: list[tuple[CheckedPhoto, dict[str, dict[str, object]]]] = []
     for checked in photos:
         renditions = {}
         for name, rendition in checked.photo.renditions.items():
-            key = new_key("photos", name, EXTENSIONS.get(rendition.content_type, "bin"))
+            key = new_key(PHOTO_PREFIX, name, EXTENSIONS.get(rendition.content_type, "bin"))
             db.on_rollback(lambda key=key: store.delete(key))  # type: ignore[misc]
             store.put(key, rendition.data, rendition.content_type)
             renditions[name] = {
@@ -149,6 +168,10 @@ def store_photos(story: Story, photos: Sequence[CheckedPhoto], actor: User,
                 "width": rendition.width, "height": rendition.height,
                 "bytes": len(rendition.data),
             }
+        stored.append((checked, renditions))
+    assets = []
+    position = max((m.position for m in story.media), default=-1) + 1
+    for checked, renditions in stored:
         asset = MediaAsset(
             story=story, kind="photo", position=position,
             source_format=checked.photo.source_format,
@@ -195,3 +218,58 @@ def removed_summary(assets: Sequence[MediaAsset]) -> list[str]:
     """What was scrubbed from these photos, in the reader's language, without repeats."""
     codes = sorted({code for asset in assets for code in asset.removed_metadata})
     return [str(REMOVED_LABELS.get(code, code)) for code in codes]
+
+
+@dataclass
+class SweepReport:
+    """What :func:`sweep_orphans` found and did."""
+
+    #: files without a row, older than the grace period: removed (or, dry run, to remove)
+    removed: list[str] = field(default_factory=list)
+    #: files without a row, younger than the grace period: left for their request
+    recent: list[str] = field(default_factory=list)
+    #: (asset id, key) of rows whose file is missing
+    missing: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _referenced_keys() -> dict[str, int]:
+    """Every key a MediaAsset row refers to (every rendition), with the row's id."""
+    keys: dict[str, int] = {}
+    for asset_id, renditions in db.session.execute(
+            select(MediaAsset.id, MediaAsset.renditions)):
+        for rendition in (renditions or {}).values():
+            keys[rendition["key"]] = asset_id
+    return keys
+
+
+def sweep_orphans(*, dry_run: bool = False, now: datetime | None = None) -> SweepReport:
+    """Remove stored photo files that no row refers to once they are older than
+    :data:`SWEEP_GRACE` (left behind when a request failed and the storage was down for
+    its clean-up), and report rows whose files are missing (which should never happen;
+    those rows are kept). With ``dry_run`` nothing is removed."""
+    moment = now or utcnow()
+    store = storage()
+    report = SweepReport()
+    # Rows first: a file stored after this read is younger than the grace period.
+    referenced = _referenced_keys()
+    present = set()
+    for stored in (found for prefix in SWEPT_PREFIXES for found in store.objects(prefix)):
+        present.add(stored.key)
+        if stored.key in referenced:
+            continue
+        if moment - as_utc(stored.modified) < SWEEP_GRACE:
+            report.recent.append(stored.key)
+            continue
+        if not dry_run:
+            store.delete(stored.key)
+            log.info("orphan sweep: removed %s (stored %s, no photo refers to it)",
+                     stored.key, stored.modified.isoformat())
+        report.removed.append(stored.key)
+    # Again: a photo removed (row and files) while the storage was listed is not missing.
+    still = _referenced_keys()
+    for key, asset_id in sorted(referenced.items(), key=lambda item: (item[1], item[0])):
+        if key not in present and still.get(key) == asset_id:
+            log.error("orphan sweep: photo %d refers to %s, which is not in the storage",
+                      asset_id, key)
+            report.missing.append((asset_id, key))
+    return report

@@ -1,4 +1,7 @@
-"""Serving media with a per-object check: local files streamed, S3 objects by presigned URL."""
+"""Serving media with a per-object check: local files streamed, S3 objects by presigned URL.
+
+A storage that is down answers 503 (:class:`StorageUnavailable`), never a hanging request.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from advocacy import database as db
 from advocacy.errors import NotFound
 from advocacy.media.models import MediaAsset
-from advocacy.media.storage import iter_chunks, storage
+from advocacy.media.storage import StorageUnavailable, iter_chunks, storage
 from advocacy.security import accepts_token, public
 
 blueprint = Blueprint("media", __name__)
@@ -32,12 +35,18 @@ def file(asset_id: int, rendition: str) -> BaseResponse:
         response.headers["Cache-Control"] = "private, no-store"
         return response
     path = store.local_path(stored["key"])
-    if path is not None:
-        if not path.is_file():
-            raise NotFound()
-        response = send_file(path, mimetype=stored["content_type"], conditional=True, max_age=300)
-    else:
-        response = Response(iter_chunks(store.open(stored["key"])),
-                            mimetype=stored["content_type"])
+    if path is not None and not path.is_file():
+        raise NotFound()
+    try:
+        if path is not None:
+            response = send_file(path, mimetype=stored["content_type"], conditional=True,
+                                 max_age=300)
+        else:
+            response = Response(iter_chunks(store.open(stored["key"])),
+                                mimetype=stored["content_type"])
+    except FileNotFoundError:
+        raise NotFound() from None
+    except OSError as exc:  # the disk under the uploads is failing
+        raise StorageUnavailable() from exc
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

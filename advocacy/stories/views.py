@@ -8,11 +8,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from advocacy import database as db
 from advocacy.curation import operations as curation
 from advocacy.curation.forms import CommentForm
 from advocacy.errors import Rejected
 from advocacy.forms import show_errors
 from advocacy.media.operations import removed_summary
+from advocacy.media.storage import StorageUnavailable
 from advocacy.notifications import operations as notifications
 from advocacy.paging import parse_page
 from advocacy.rulebook import operations as rulebook
@@ -90,9 +92,17 @@ def _edit_page(form: StoryForm, story: Story | None) -> str:
                            texts=texts)
 
 
+def _storage_unavailable(form: StoryForm, story: Story | None,
+                         exc: StorageUnavailable) -> tuple[str, int, dict[str, str]]:
+    """The photos could not be stored: nothing is saved, and the form comes back as typed."""
+    db.rollback()  # the page shows the story as stored, not half-changed
+    show_errors(form, exc, fallback="photos")
+    return _edit_page(form, story), exc.status, exc.headers
+
+
 @blueprint.route("/stories/new", methods=["GET", "POST"])
 @requires()
-def new() -> Response | str | tuple[str, int]:
+def new() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     form = _form()
     if request.method == "POST":
         try:
@@ -101,6 +111,8 @@ def new() -> Response | str | tuple[str, int]:
                 topics=form.topics.data or [], photos=_photos(), consent=bool(form.consent.data),
             )
             return _after_save(story, form)
+        except StorageUnavailable as exc:
+            return _storage_unavailable(form, None, exc)
         except Rejected as exc:
             show_errors(form, exc, fallback="photos")
             return _edit_page(form, None), exc.status
@@ -126,7 +138,7 @@ def detail(story_id: int) -> str:
 
 @blueprint.route("/stories/<id:story_id>/edit", methods=["GET", "POST"])
 @requires()
-def edit(story_id: int) -> Response | str | tuple[str, int]:
+def edit(story_id: int) -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     story = operations.story_for(current_user, story_id)
     operations.require_editable(current_user, story)
     form = _form(story)
@@ -139,6 +151,8 @@ def edit(story_id: int) -> Response | str | tuple[str, int]:
                 remove_media=[i for i in map(parse_id, form.remove_media.data or []) if i],
             )
             return _after_save(story, form)
+        except StorageUnavailable as exc:
+            return _storage_unavailable(form, story, exc)
         except Rejected as exc:
             show_errors(form, exc, fallback="photos")
             return _edit_page(form, story), exc.status
