@@ -23,7 +23,7 @@ from advocacy.errors import NotFound, Rejected
 from advocacy.i18n import LANGUAGES
 from advocacy.paging import Page, paginate
 from advocacy.signals import credentials_revoked, token_issued
-from advocacy.text import is_storable, parse_id, require_storable
+from advocacy.text import is_storable, parse_id, require_line, require_storable
 
 MIN_PASSWORD_LENGTH = 10
 #: The longest lifetime a token may be given, in seconds (a year, leap day included).
@@ -80,7 +80,7 @@ def create_user(
     email = normalise_email(email)
     require_storable(password, "password")
     if name is not None:
-        require_storable(name, "name")
+        name = require_line(name, "name")
     local, _at, domain = email.partition("@")
     if not is_storable(email) or not local or not domain or len(email) > 254 or " " in email:
         raise Rejected("invalid_email", _l("Enter a valid e-mail address."), field="email")
@@ -112,7 +112,7 @@ def departments() -> list[Department]:
 
 def create_department(name: str) -> Department:
     """A new department; names are unique whatever their case."""
-    name = require_storable(name, "name").strip()
+    name = require_line(name, "name")
     if not name or len(name) > 120:
         raise Rejected("invalid_name", _l("Give the department a name of at most %(n)d "
                                           "characters.", n=120), field="name")
@@ -131,7 +131,7 @@ def users_page(page: int, per_page: int) -> Page[User]:
 def update_user(actor: User, user: User, *, name: str, role: Role,
                 department_id: int | None, active: bool) -> User:
     """An admin changes an account; nobody can lock themselves out of administration."""
-    name = require_storable(name, "name").strip()
+    name = require_line(name, "name")
     if not name or len(name) > 120:
         raise Rejected("invalid_name", _l("Give a name of at most %(n)d characters.", n=120),
                        field="name")
@@ -233,7 +233,7 @@ def default_token_seconds() -> int | None:
 def issue_token(user: User, name: str, expires_in: int | None) -> tuple[ApiToken, str]:
     """A new API token that stops working ``expires_in`` seconds from now (None: never); the
     secret is returned once and only its hash is stored."""
-    name = require_storable(name, "name").strip() or "API"
+    name = require_line(name, "name") or "API"
     if len(name) > 120:
         raise Rejected("name_too_long", _l("Use at most %(n)d characters.", n=120), field="name")
     if expires_in is not None and not 0 < expires_in <= MAX_TOKEN_SECONDS:

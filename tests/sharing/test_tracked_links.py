@@ -16,8 +16,8 @@ from sqlalchemy import select
 from advocacy import database as db
 from advocacy.accounts.models import Role
 from advocacy.analytics.clicks import recorder, recorder_of
-from advocacy.analytics.models import Click, VisitorSalt
 from advocacy.analytics.journal import RedisJournal
+from advocacy.analytics.models import Click, VisitorSalt
 from advocacy.analytics.storing import ClickStorer
 from tests.conftest import Person, counting_queries
 
