@@ -238,9 +238,8 @@ def worker_command(workers: int, periodic: bool) -> None:
     """Run background work and periodic jobs from the queue (ADVOCACY_QUEUE_URL)."""
     from flask import current_app
 
-    from advocacy.queue import queue_of
-
     from advocacy.analytics.storing import ClickStorer
+    from advocacy.queue import queue_of
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     queue = queue_of(app)
