@@ -269,6 +269,19 @@ def test_big_frames_are_fitted_into_1080p_with_even_sides(tmp_path: Path) -> Non
     assert (made.width, made.height, made.audio_codec) == (1920, 194, None)
 
 
+def test_all_keyframe_source_is_not_transcoded_to_all_keyframes(tmp_path: Path) -> None:
+    # Editing apps export intra-only video; copying its frame types would bloat the web version.
+    src = videos.write_video(tmp_path / "intra.mkv", container_format="matroska", audio=False,
+                             gop=1)  # fmt: skip
+    with av.open(str(src)) as container:
+        assert all(p.is_keyframe for p in container.demux(video=0) if p.size)
+    make_web_version(src, tmp_path / "web.mp4", probe(src))
+    with av.open(str(tmp_path / "web.mp4")) as container:
+        keyframes = [p.is_keyframe for p in container.demux(video=0) if p.size]
+    assert len(keyframes) == 50
+    assert sum(keyframes) == 1
+
+
 def test_an_existing_web_version_is_replaced_whole(clips: dict[str, Path], tmp_path: Path) -> None:
     dst = tmp_path / "web.mp4"
     dst.write_bytes(b"an older version")

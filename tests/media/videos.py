@@ -68,6 +68,7 @@ def write_video(
     options: dict[str, str] | None = None,
     pix_fmt: str = "yuv420p",
     black_seconds: float = 0.0,
+    gop: int | None = None,
 ) -> Path:
     """Write a test video; ``size`` is the upright (display) size.
 
@@ -75,7 +76,7 @@ def write_video(
     stream carries a display matrix that turns them back, as a phone held upright does.
     ``metadata`` goes into the container (with ``movflags=use_metadata_tags`` for QuickTime
     keys), ``stream_metadata`` onto the video stream.  The first ``black_seconds`` are black,
-    as a clip that fades in.
+    as a clip that fades in; ``gop`` sets the keyframe interval (1: every frame a keyframe).
     """
     mdta = bool(metadata) and any(key.startswith("com.") for key in metadata or {})
     opts = dict(options or {})
@@ -89,6 +90,8 @@ def write_video(
             vstream = out.add_stream(codec, rate=fps)
             vstream.width, vstream.height = stored
             vstream.pix_fmt = pix_fmt
+            if gop is not None:
+                vstream.codec_context.gop_size = gop
             if codec == "libx265":
                 vstream.options = {"x265-params": "log-level=error"}
             if clockwise:
