@@ -40,7 +40,9 @@ def _error(description: str) -> dict[str, Any]:
 ERROR_TEXTS = {400: "Malformed request", 401: "Missing or invalid token",
                403: "Role does not allow this", 404: "Not found (or not yours to see)",
                409: "State does not allow this", 413: "Request or file too large",
-               415: "Unsupported content", 422: "Invalid input", 429: "Rate limited"}
+               415: "Unsupported content", 422: "Invalid input", 429: "Rate limited",
+               503: "A service of the hub is not answering; nothing was saved. Try again "
+                    "after the `Retry-After` header's seconds"}
 
 
 def _errors(*codes: int) -> dict[str, Any]:
@@ -82,6 +84,20 @@ ERROR_DETAILS: dict[str, dict[str, Any]] = {
     "too_large": {"properties": {"max_bytes": {"type": "integer"}}},
     "rate_limited": {"properties": {"limit": {"type": "string"}}},
 }
+
+
+def _add_outages(paths: dict[str, Any]) -> None:
+    """Every operation may meet a database that does not answer; those that take files (a
+    multipart body) or hand out media may also meet a storage that does not."""
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue  # path-wide parameters
+            content = operation.get("requestBody", {}).get("content", {})
+            codes = ["database_unavailable"]
+            if "multipart/form-data" in content or "/media" in path:
+                codes.append("storage_unavailable")
+            operation["responses"].setdefault("503", _refusals({503: tuple(codes)})["503"])
 
 
 def _refusals(codes: dict[int, tuple[str, ...]]) -> dict[str, Any]:
@@ -433,6 +449,7 @@ def openapi_document() -> dict[str, Any]:
         **_curation_paths(story),
         **_sharing_paths(story),
     }
+    _add_outages(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "advocacy API", "version": "1",

@@ -117,8 +117,9 @@ class Api:
         answers = self.seen.get((route, method), [])
         assert any(status < 300 for status, _ in answers), (route, method, answers)
         refusals = [answer for answer in answers if answer[0] >= 400]
+        # 503 (a service away) is every route's and proven by the outage tests.
         documented = [status for status in self.document["paths"][route][method]["responses"]
-                      if int(status) >= 400]
+                      if 400 <= int(status) < 500]
         assert len(refusals) >= 2, (route, method, answers)
         assert len(set(refusals)) >= min(2, len(documented)), (route, method, answers)
 
