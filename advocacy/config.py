@@ -64,6 +64,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_PHOTOS", int, 10, "Most photos on one story."),
     Setting("MAX_PIXELS", int, 40_000_000,
             "Largest accepted photo in pixels (width x height); guards decompression bombs."),
+    Setting("MAX_VIDEO_SECONDS", int, 180, "Longest accepted video, in seconds."),
+    Setting("MAX_VIDEO_BYTES", int, 1024 * 1024 * 1024,
+            "Largest accepted video upload, in bytes (refused at creation when declared "
+            "larger)."),
+    Setting("MAX_VIDEOS", int, 3, "Most videos on one story."),
+    Setting("UPLOAD_EXPIRY_HOURS", int, 24,
+            "Hours an unfinished video upload can be resumed; then its bytes are removed."),
     Setting("RATELIMIT_STORAGE_URL", str, None,
             "Where rate-limit counters live: unset for the hub's database (shared by every "
             "web process), `redis://host:port/db` when scaled out, or `memory://` (per "

@@ -60,6 +60,9 @@ class MediaAsset(Base):
     duration: Mapped[float | None] = mapped_column(Float)
     #: The upload as it arrived, until its web version is stored (then deleted).
     original_key: Mapped[str | None] = mapped_column(String(200))
+    #: When a worker last started processing it: a video ``processing`` for long after this
+    #: lost its worker (killed mid-transcode) and is queued again.
+    processing_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     consent_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     consent_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -24,6 +24,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("error_params", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("duration", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("original_key", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("processing_started_at", sa.DateTime(timezone=True),
+                                      nullable=True))
     op.create_table(
         "video_uploads",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -63,6 +65,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_video_uploads_story_id"))
     op.drop_table("video_uploads")
     with op.batch_alter_table("media_assets", schema=None) as batch_op:
+        batch_op.drop_column("processing_started_at")
         batch_op.drop_column("original_key")
         batch_op.drop_column("duration")
         batch_op.drop_column("error_params")
