@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as ngettext
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -23,9 +24,10 @@ from advocacy import database as db
 from advocacy.accounts.models import User
 from advocacy.database import as_utc, utcnow
 from advocacy.errors import Message, NotFound, Rejected
-from advocacy.media.models import MediaAsset
+from advocacy.media.models import MediaAsset, MediaKind, MediaStatus
 from advocacy.media.photos import PhotoRejected, ProcessedPhoto, process_photo
-from advocacy.media.storage import new_key, storage
+from advocacy.media.storage import check_key, new_key, storage
+from advocacy.queue import enqueue
 from advocacy.signals import media_added
 from advocacy.stories.models import Story
 
@@ -35,9 +37,12 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 #: Every photo file's key starts with this.
 PHOTO_PREFIX = "photos"
+#: A video's web version and its poster's renditions (the original upload is the upload
+#: layer's, under ``uploads/``, and is referenced by ``original_key`` until it is deleted).
+VIDEO_PREFIX = "videos"
 
 #: Where the orphan sweep looks: the prefixes of every kind of file the hub stores.
-SWEPT_PREFIXES = (PHOTO_PREFIX,)
+SWEPT_PREFIXES = (PHOTO_PREFIX, VIDEO_PREFIX)
 
 #: Files younger than this are never swept: their request may still be storing its row.
 SWEEP_GRACE = timedelta(hours=1)
@@ -52,6 +57,10 @@ REMOVED_LABELS: dict[str, Message] = {
     "comment": _l("comments"),
     "exif": _l("other camera data (EXIF)"),
     "thumbnail": _l("an embedded preview image"),
+    # videos (advocacy.media.video)
+    "software": _l("the phone's system and app versions"),
+    "tags": _l("titles, comments and other labels"),
+    "extra_tracks": _l("extra data tracks (phones keep the location there too)"),
 }
 
 
@@ -203,15 +212,112 @@ def confirm_consent(story: Story, actor: User, consent: bool) -> None:
 
 
 def remove_photo(story: Story, asset_id: int) -> None:
-    """Take a photo off a story; its files are deleted once that is committed."""
+    """Take a photo or a video off a story; its files are deleted once that is committed
+    (a video still uploading or processing too: its upload and its task find it gone)."""
     asset = next((m for m in story.media if m.id == asset_id), None)
     if asset is None:
         raise NotFound()
-    keys = asset.keys
+    _delete_after_commit(asset.keys)
     story.media.remove(asset)
+
+
+def _delete_after_commit(keys: Sequence[str]) -> None:
     store = storage()
     for key in keys:
         db.after_commit(lambda key=key: store.delete(key))  # type: ignore[misc]
+
+
+# --- videos -----------------------------------------------------------------------------
+
+
+def format_bytes(size: int) -> str:
+    """A file size in words, in the reader's notation: "850 MB", "1.5 GB"."""
+    from flask_babel import format_decimal
+
+    if size >= 1024**3:
+        return f"{format_decimal(round(size / 1024**3, 1))} GB"
+    return f"{format_decimal(max(0.1, round(size / 1024**2, 1)))} MB"
+
+
+def video_count(story: Story) -> int:
+    return sum(1 for m in story.media if m.kind == MediaKind.VIDEO)
+
+
+def _source_format(filetype: str | None) -> str:
+    """What the client said the file is ("video/quicktime" -> "quicktime"), only to show
+    while it uploads: processing replaces it with the format found in the bytes."""
+    subtype = (filetype or "").partition(";")[0].rpartition("/")[2].strip().lower()
+    cleaned = "".join(ch for ch in subtype if ch.isascii() and (ch.isalnum() or ch in ".+-"))
+    return cleaned[:16] or "video"
+
+
+def start_video(story: Story, actor: User, *, filetype: str | None, length: int) -> MediaAsset:
+    """A video item on ``story``, shown as uploading while its bytes arrive (the upload
+    layer calls this when an upload is created, before any byte).
+
+    Only the author of a story they may edit now adds videos (anyone else: 404, so nobody
+    learns about others' stories; the author of a story in review: 409). The story row is
+    not touched, so a story form open beside the upload still saves.
+    """
+    from advocacy.stories.operations import require_editable  # stories import this module
+
+    require_editable(actor, story)
+    limit = current_app.config["MAX_VIDEOS"]
+    if video_count(story) >= limit:
+        raise Rejected("too_many_videos",
+                       ngettext("A story can have at most %(num)d video. Remove it to add "
+                                "another.",
+                                "A story can have at most %(num)d videos. Remove one to add "
+                                "another.", limit),
+                       status=409, field="videos", details={"limit": limit})
+    max_bytes = current_app.config["MAX_VIDEO_BYTES"]
+    if length > max_bytes:
+        raise Rejected("too_large",
+                       _l("This video is %(size)s; the hub takes videos up to %(max)s.",
+                          size=format_bytes(length), max=format_bytes(max_bytes)),
+                       status=413, field="videos",
+                       details={"max_bytes": max_bytes, "length": length})
+    if length <= 0:
+        raise Rejected("empty_file", _l("This video file is empty (0 bytes)."),
+                       field="videos")
+    position = max((m.position for m in story.media), default=-1) + 1
+    asset = MediaAsset(
+        story=story, kind=MediaKind.VIDEO, status=MediaStatus.UPLOADING, position=position,
+        source_format=_source_format(filetype), width=0, height=0, bytes=length,
+        renditions={}, removed_metadata=[], created_by_id=actor.id,
+    )
+    if story.consent_confirmed:  # the author's statement covers the story's media
+        asset.consent_confirmed_at = utcnow()
+        asset.consent_confirmed_by_id = actor.id
+    db.session.add(asset)
+    db.session.flush()
+    media_added.send(asset, actor=actor)
+    return asset
+
+
+def video_uploaded(asset: MediaAsset, key: str) -> None:
+    """The upload of ``asset`` is complete at ``key``: queue its processing.
+
+    The task is queued once this is committed, so the worker finds the row as it is now.
+    """
+    from advocacy.media.tasks import process_video  # the tasks import this module
+
+    check_key(key)
+    asset.original_key = key
+    asset.status = MediaStatus.PROCESSING
+    asset.processing_started_at = utcnow()
+    asset.error_code = asset.error_params = None
+    db.session.flush()
+    asset_id = asset.id
+    db.after_commit(lambda: enqueue(process_video, asset_id))
+
+
+def cancel_video(asset: MediaAsset) -> None:
+    """The upload of ``asset`` was terminated or expired: the item goes, and any stored
+    object of it once that is committed (the upload layer removes its own parts)."""
+    _delete_after_commit(asset.keys)
+    asset.story.media.remove(asset)
+    db.session.flush()
 
 
 def removed_summary(assets: Sequence[MediaAsset]) -> list[str]:
@@ -233,12 +339,15 @@ class SweepReport:
 
 
 def _referenced_keys() -> dict[str, int]:
-    """Every key a MediaAsset row refers to (every rendition), with the row's id."""
+    """Every key a MediaAsset row refers to (every rendition, a waiting original), with the
+    row's id."""
     keys: dict[str, int] = {}
-    for asset_id, renditions in db.session.execute(
-            select(MediaAsset.id, MediaAsset.renditions)):
+    for asset_id, renditions, original in db.session.execute(
+            select(MediaAsset.id, MediaAsset.renditions, MediaAsset.original_key)):
         for rendition in (renditions or {}).values():
             keys[rendition["key"]] = asset_id
+        if original:  # a video's upload waiting for its worker
+            keys[original] = asset_id
     return keys
 
 
@@ -268,7 +377,8 @@ def sweep_orphans(*, dry_run: bool = False, now: datetime | None = None) -> Swee
     # Again: a photo removed (row and files) while the storage was listed is not missing.
     still = _referenced_keys()
     for key, asset_id in sorted(referenced.items(), key=lambda item: (item[1], item[0])):
-        if key not in present and still.get(key) == asset_id:
+        listed = key.split("/", 1)[0] in SWEPT_PREFIXES
+        if listed and key not in present and still.get(key) == asset_id:
             log.error("orphan sweep: photo %d refers to %s, which is not in the storage",
                       asset_id, key)
             report.missing.append((asset_id, key))

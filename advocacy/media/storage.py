@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import secrets
 import shutil
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,6 +142,11 @@ class Storage(ABC):
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store ``data`` under ``key``."""
 
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Store the file at ``path`` under ``key`` without holding it in memory (a video's
+        web version may be hundreds of MB); readers never see half of it."""
+        self.put(key, path.read_bytes(), content_type)
+
     @abstractmethod
     def open(self, key: str) -> IO[bytes]:
         """A readable binary stream of the object; FileNotFoundError when absent."""
@@ -168,6 +174,21 @@ class Storage(ABC):
     def local_path(self, key: str) -> Path | None:
         """A file-system path for efficient sending, when the storage has one."""
         return None
+
+    def append(self, key: str, offset: int, chunks: Iterable[bytes]) -> int:
+        """Write ``chunks`` into the object from ``offset`` on (creating it at offset 0) and
+        make them durable before returning how many bytes were written: resumable uploads
+        through the hub (tus). Storages that cannot write in place (S3) stage such uploads
+        as multipart parts instead (see :class:`S3Storage`)."""
+        raise NotImplementedError(f"the {self.name} storage cannot append in place")
+
+    def truncate(self, key: str, size: int) -> None:
+        """Cut the object back to ``size`` bytes (a resumable chunk that failed its checksum)."""
+        raise NotImplementedError(f"the {self.name} storage cannot truncate")
+
+    def size(self, key: str) -> int | None:
+        """The object's size in bytes, or None when it is absent."""
+        raise NotImplementedError(f"the {self.name} storage cannot tell sizes")
 
 
 _REGISTRY: dict[str, Callable[[Flask], Storage]] = {}
@@ -215,6 +236,18 @@ class LocalStorage(Storage):
                 temporary.unlink(missing_ok=True)
             raise _local_failure("put", key, exc) from exc
 
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        target = self._path(key)
+        temporary = target.with_name(target.name + ".part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, temporary)
+            temporary.replace(target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise _local_failure("put", key, exc) from exc
+
     def open(self, key: str) -> IO[bytes]:
         try:
             return self._path(key).open("rb")
@@ -250,6 +283,42 @@ class LocalStorage(Storage):
 
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
+
+    def append(self, key: str, offset: int, chunks: Iterable[bytes]) -> int:
+        path = self._path(key)
+        written = 0
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if offset == 0:
+                path.touch()
+            # r+b: write in place at the offset; what lies before it is never rewritten.
+            with path.open("r+b") as target:
+                target.seek(offset)
+                for chunk in chunks:
+                    target.write(chunk)
+                    written += len(chunk)
+                target.flush()
+                os.fsync(target.fileno())  # durable before the upload's offset says so
+        except FileNotFoundError as exc:
+            log.error("local storage: append to %s, which is gone", key)
+            raise StorageUnavailable() from exc
+        except OSError as exc:
+            raise _local_failure("append", key, exc) from exc
+        return written
+
+    def truncate(self, key: str, size: int) -> None:
+        try:
+            os.truncate(self._path(key), size)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise _local_failure("truncate", key, exc) from exc
+
+    def size(self, key: str) -> int | None:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError:
+            return None
 
 
 def _local_failure(action: str, key: str, exc: OSError) -> StorageUnavailable:
@@ -339,6 +408,11 @@ class S3Storage(Storage):
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._call("put_object", Key=check_key(key), Body=data, ContentType=content_type)
 
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        # boto3's transfer manager: multipart in parallel parts, memory bounded by the parts.
+        self._call("upload_file", Key=check_key(key), Filename=str(path),
+                   ExtraArgs={"ContentType": content_type})
+
     def open(self, key: str) -> IO[bytes]:
         try:
             response = self._call("get_object", Key=check_key(key))
@@ -385,6 +459,93 @@ class S3Storage(Storage):
                 "ResponseCacheControl": "private, max-age=300",
             },
             ExpiresIn=self.presign_seconds,
+        )
+        return url
+
+    # -- multipart uploads (videos): staged by the hub (tus) or sent by the browser ------
+
+    def size(self, key: str) -> int | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self._call("head_object", Key=check_key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return int(head["ContentLength"])
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        """Start a multipart upload of ``key``; its id."""
+        answer = self._call("create_multipart_upload", Key=check_key(key),
+                            ContentType=content_type)
+        return str(answer["UploadId"])
+
+    def upload_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
+        """Store part ``number`` (1-based); its ETag."""
+        answer = self._call("upload_part", Key=check_key(key), UploadId=upload_id,
+                            PartNumber=number, Body=data)
+        return str(answer["ETag"])
+
+    def list_parts(self, key: str, upload_id: str) -> list[dict[str, Any]]:
+        """The parts the storage holds: [{"number", "etag", "size"}] by number; an upload
+        that is gone (completed or aborted) has none."""
+        from botocore.exceptions import ClientError
+
+        parts: list[dict[str, Any]] = []
+        marker: dict[str, int] = {}
+        while True:
+            try:
+                page = self._call("list_parts", Key=check_key(key), UploadId=upload_id,
+                                  **marker)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in {"NoSuchUpload", "404"}:
+                    return []
+                raise
+            parts.extend({"number": int(p["PartNumber"]), "etag": str(p["ETag"]),
+                          "size": int(p["Size"])} for p in page.get("Parts", []))
+            if not page.get("IsTruncated"):
+                return sorted(parts, key=lambda part: part["number"])
+            marker = {"PartNumberMarker": int(page["NextPartNumberMarker"])}
+
+    def complete_multipart(self, key: str, upload_id: str,
+                           parts: list[tuple[int, str]]) -> None:
+        """Join ``parts`` ((number, ETag), in order) into the object ``key``."""
+        self._call("complete_multipart_upload", Key=check_key(key), UploadId=upload_id,
+                   MultipartUpload={"Parts": [{"PartNumber": number, "ETag": etag}
+                                              for number, etag in parts]})
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Drop the upload and its parts; one that is already gone is not an error."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._call("abort_multipart_upload", Key=check_key(key), UploadId=upload_id)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in {"NoSuchUpload", "404"}:
+                raise
+
+    def multipart_uploads(self, prefix: str) -> Iterator[tuple[str, str, datetime]]:
+        """Every unfinished multipart upload under ``prefix/``: (key, upload id, started)."""
+        markers: dict[str, str] = {}
+        while True:
+            page = self._call("list_multipart_uploads", Prefix=check_key(prefix) + "/",
+                              **markers)
+            for item in page.get("Uploads", []):
+                yield str(item["Key"]), str(item["UploadId"]), item["Initiated"]
+            if not page.get("IsTruncated"):
+                return
+            markers = {"KeyMarker": page["NextKeyMarker"],
+                       "UploadIdMarker": page["NextUploadIdMarker"]}
+
+    def presigned_part_url(self, key: str, upload_id: str, number: int, seconds: int) -> str:
+        """A URL the browser PUTs part ``number`` to, valid for ``seconds``."""
+        self.breaker.check()
+        url: str = self.client.generate_presigned_url(
+            "upload_part",
+            Params={"Bucket": self.bucket, "Key": check_key(key), "UploadId": upload_id,
+                    "PartNumber": number},
+            ExpiresIn=seconds,
         )
         return url
 
