@@ -343,6 +343,21 @@ def worker_pids(server: Server) -> list[int]:
                                            server.log.read_text(errors="replace"))]
 
 
+def live_worker_pids(server: Server) -> list[int]:
+    """The process ids of a gunicorn's workers alive now: booted (from its log) and still
+    children of its master (Linux ``/proc``), so a worker that was replaced is left out."""
+    alive = []
+    for pid in worker_pids(server):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        # "pid (command) state ppid ...": the command may hold spaces and parentheses.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == server.process.pid:
+            alive.append(pid)
+    return alive
+
+
 def _local(url: str) -> None:
     if not url.startswith("http://127.0.0.1:"):
         raise BenchError(f"refusing to fetch {url}: only the local servers started here")
@@ -710,13 +725,15 @@ def _interrupt(signum: int, _frame: FrameType | None) -> None:
 
 
 def run(name: str, measure: Callable[[argparse.Namespace, Path, ExitStack], int],
-        args: argparse.Namespace) -> int:
+        args: argparse.Namespace, tools: Sequence[str] = ("wrk",)) -> int:
     """Run ``measure(args, tmp, stack)`` in a fresh temporary directory; everything entered
     on ``stack`` (servers, workers) stops before the directory is removed, also on Ctrl+C
-    or SIGTERM. Exit code 2 when it could not measure."""
-    if shutil.which("wrk") is None:
-        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
-        return 2
+    or SIGTERM. Exit code 2 when it could not measure (also when one of the Debian
+    ``tools`` it needs is not installed)."""
+    for tool in tools:
+        if shutil.which(tool) is None:
+            print(f"{tool} is not installed (apt-get install {tool})", file=sys.stderr)
+            return 2
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))  # run from a checkout without installing
     # Ctrl+C and kill both end in the clean-up below (SIGINT is set explicitly: a shell
