@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,8 @@ from flask_login import current_user
 from advocacy.accounts.models import ApiToken, CreditChoice, User
 from advocacy.curation.models import Comment, Decision
 from advocacy.database import as_utc
-from advocacy.media.models import MediaAsset
+from advocacy.media.models import MediaAsset, MediaStatus
+from advocacy.media.operations import video_error
 from advocacy.notifications.models import Notification
 from advocacy.rulebook import operations as rulebook
 from advocacy.sharing.operations import public_story_url
@@ -44,6 +46,8 @@ def media_json(asset: MediaAsset) -> dict[str, Any]:
     def url(name: str) -> str:
         return url_for("media.file", asset_id=asset.id, rendition=name, _external=True)
 
+    if asset.is_video:
+        return video_json(asset, url)
     main = asset.rendition("large") or {}
     return {
         "id": asset.id,
@@ -57,6 +61,31 @@ def media_json(asset: MediaAsset) -> dict[str, Any]:
             name: {"url": url(name), "width": r["width"], "height": r["height"]}
             for name, r in asset.renditions.items()
         },
+        "removed_metadata": list(asset.removed_metadata),
+        "consent_confirmed": asset.consent_confirmed_at is not None,
+    }
+
+
+def video_json(asset: MediaAsset, url: Callable[[str], str]) -> dict[str, Any]:
+    """A video: its state on the way in, then the playable MP4 and the poster's renditions."""
+    failed = asset.status == MediaStatus.FAILED
+    ready = asset.status == MediaStatus.READY and asset.rendition("video") is not None
+    poster = {name: {"url": url(name), "width": r["width"], "height": r["height"]}
+              for name, r in asset.renditions.items() if name != "video"}
+    return {
+        "id": asset.id,
+        "kind": asset.kind,
+        "status": str(asset.status),
+        "error": {"code": asset.error_code,
+                  "message": video_error(asset.error_code, asset.error_params)}
+        if failed else None,
+        "url": url("video") if ready else None,
+        "content_type": "video/mp4" if ready else None,
+        "duration": asset.duration,
+        "width": asset.width or None,
+        "height": asset.height or None,
+        "bytes": asset.bytes,
+        "poster": poster or None,
         "removed_metadata": list(asset.removed_metadata),
         "consent_confirmed": asset.consent_confirmed_at is not None,
     }

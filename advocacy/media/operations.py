@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -237,6 +238,72 @@ def format_bytes(size: int) -> str:
     if size >= 1024**3:
         return f"{format_decimal(round(size / 1024**3, 1))} GB"
     return f"{format_decimal(max(0.1, round(size / 1024**2, 1)))} MB"
+
+
+def duration_words(seconds: float) -> str:
+    """A length in words, exact enough to compare with a limit: "6 minutes", "3 minutes
+    10 seconds", "45 seconds"."""
+    minutes, rest = divmod(round(seconds), 60)
+    parts = []
+    if minutes:
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes))
+    if rest or not minutes:
+        parts.append(ngettext("%(num)d second", "%(num)d seconds", rest))
+    return " ".join(str(part) for part in parts)
+
+
+def clock(seconds: float | None) -> str:
+    """A video's length as players show it: "0:32", "2:05", "1:02:09"."""
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
+
+
+def video_error(code: str | None, params: dict[str, Any] | None) -> str:
+    """Why a video failed, for its author: what is wrong and what to do, with its figures.
+
+    ``code`` is one of :class:`advocacy.media.video.VideoRejected`'s, or one of the worker's
+    (``processing_failed``, ``original_lost``, see :mod:`advocacy.media.tasks`)."""
+    p = params or {}
+    if code == "empty":
+        return str(_l("This video file is empty (0 bytes). Upload it again."))
+    if code == "too_large":
+        return str(_l("This video is %(size)s; the hub takes videos up to %(max)s.",
+                      size=format_bytes(int(p.get("size", 0))),
+                      max=format_bytes(int(p.get("max_bytes", 0)))))
+    if code == "not_a_video" and p.get("format"):
+        return str(_l("This file is a %(format)s picture, not a video. Add it as a photo "
+                      "instead.", format=p["format"]))
+    if code == "not_a_video":
+        return str(_l("This file is not a video the hub can open. Upload a video as your "
+                      "phone or camera recorded it (MP4, MOV or WebM)."))
+    if code == "truncated":
+        return str(_l("This video is incomplete: the file was cut short, perhaps while it was "
+                      "copied. Upload it again from the phone or camera that recorded it."))
+    if code == "no_video":
+        return str(_l("This file has sound but no picture. Upload a video."))
+    if code == "too_many_pixels":
+        max_pixels = int(p.get("max_pixels", current_app.config["MAX_PIXELS"]))
+        return str(_l("This video is %(width)s × %(height)s pixels; the hub takes up to "
+                      "%(mp)s megapixels. Export it at 4K or less and upload it again.",
+                      width=p.get("width"), height=p.get("height"),
+                      mp=max_pixels // 1_000_000))
+    if code == "too_long":
+        return str(_l("This video is %(duration)s long; the hub takes up to %(max)s. Trim it "
+                      "and upload it again.",
+                      duration=duration_words(float(p.get("duration", 0))),
+                      max=duration_words(float(p.get("max_seconds",
+                                                       current_app.config["MAX_VIDEO_SECONDS"])))))
+    if code == "undecodable":
+        return str(_l("The pictures in this video cannot be decoded. Export it as an MP4 "
+                      "(H.264) and upload it again."))
+    if code == "original_lost":
+        return str(_l("The uploaded file was lost before it could be processed. Remove this "
+                      "video and upload it again."))
+    return str(_l("The hub could not convert this video. Export it as an MP4 (H.264) and "
+                  "upload it again, or remove it."))
 
 
 def video_count(story: Story) -> int:

@@ -5,17 +5,48 @@ A storage that is down answers 503 (:class:`StorageUnavailable`), never a hangin
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, send_file
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, redirect, send_file
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from advocacy import database as db
 from advocacy.errors import NotFound
-from advocacy.media.models import MediaAsset
+from advocacy.media.models import MediaAsset, MediaStatus
+from advocacy.media.operations import clock, removed_summary, video_error
 from advocacy.media.storage import StorageUnavailable, iter_chunks, storage
-from advocacy.security import accepts_token, public
+from advocacy.security import accepts_token, public, requires
+from advocacy.stories.operations import story_for
 
 blueprint = Blueprint("media", __name__)
+blueprint.add_app_template_filter(clock, "clock")
+
+
+@blueprint.app_context_processor
+def _media_helpers() -> dict[str, object]:
+    return {"video_error": lambda asset: video_error(asset.error_code, asset.error_params),
+            "MediaStatus": MediaStatus}
+
+
+@blueprint.route("/stories/<id:story_id>/media")
+@requires()
+def story_media(story_id: int) -> Response:
+    """The story's media items with their state, for the story form to follow a video's
+    processing without reloading (the API's media items, and what was removed)."""
+    from advocacy.api.serializers import media_json  # the API imports the features
+
+    story = story_for(current_user, story_id)
+    body: dict[str, Any] = {
+        "story": story.id,
+        "media": [media_json(asset) for asset in story.media],
+        "removed_metadata": removed_summary(story.media),
+        "pending": any(asset.status in (MediaStatus.UPLOADING, MediaStatus.PROCESSING)
+                       for asset in story.media),
+    }
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @blueprint.route("/media/<id:asset_id>/<rendition>")
