@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -18,6 +19,7 @@ from advocacy.curation.models import Comment, Decision, ReviewPresence, Verdict
 from advocacy.database import as_utc, utcnow
 from advocacy.errors import Conflict, Message, NotFound, Rejected
 from advocacy.guidelines import Finding
+from advocacy.media.models import MediaStatus
 from advocacy.paging import Page, paginate
 from advocacy.rulebook import operations as rulebook
 from advocacy.settings.operations import SELF_APPROVAL, setting
@@ -238,6 +240,8 @@ def decide(curator: User, story: Story, verdict: Verdict, *, comment: str | None
     if verdict == Verdict.APPROVE and not may_pass_own(curator, story):
         raise Rejected("own_story", _l("You cannot approve your own story: another curator "
                                        "checks it. An admin can allow this."), status=403)
+    if verdict == Verdict.APPROVE:
+        require_videos_ready(story)
     text = _comment_text(comment, verdict)
     findings: list[Finding] = []
     caption_texts: dict[str, str] = {}
@@ -279,6 +283,28 @@ def decide(curator: User, story: Story, verdict: Verdict, *, comment: str | None
     db.session.flush()
     story_decided.send(decision, actor=curator, story=story)
     return decision
+
+
+def require_videos_ready(story: Story) -> None:
+    """Approval waits until every video is playable (409 ``videos_not_ready``): what is approved
+    is what readers will see. A failed video blocks it until its author removes it."""
+    failed = [m.id for m in story.media if m.is_video and m.status == MediaStatus.FAILED]
+    waiting = [m.id for m in story.media
+               if m.is_video and m.status in (MediaStatus.UPLOADING, MediaStatus.PROCESSING)]
+    if failed:
+        raise Conflict("videos_not_ready", ngettext(
+            "This story cannot be approved: %(num)d video could not be processed. Ask for "
+            "changes so that the author removes or replaces it.",
+            "This story cannot be approved: %(num)d videos could not be processed. Ask for "
+            "changes so that the author removes or replaces them.", len(failed)),
+            failed=failed, processing=waiting)
+    if waiting:
+        raise Conflict("videos_not_ready", ngettext(
+            "This story cannot be approved yet: %(num)d video is still being processed. "
+            "Try again in a few minutes.",
+            "This story cannot be approved yet: %(num)d videos are still being processed. "
+            "Try again in a few minutes.", len(waiting)),
+            failed=failed, processing=waiting)
 
 
 def _with_quiet_periods(embargo: datetime | None, findings: Sequence[Finding],
