@@ -68,6 +68,9 @@ class Finding:
     media_index: int | None = None  # position in Subject.media, for findings about one item
     #: Text whose addition resolves the finding (a required disclosure), offered as one click.
     addition: str | None = None
+    #: What about the media item broke the rule, in the reader's language ("Video 2 is
+    #: 4 minutes 10 seconds long; the guidelines allow up to 3 minutes."); the hub adds it.
+    detail: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The finding as the API and the pages' scripts receive it."""
@@ -82,4 +85,5 @@ class Finding:
             "embargo_until": self.embargo_until.isoformat() if self.embargo_until else None,
             "media_index": self.media_index,
             "addition": self.addition,
+            "detail": self.detail,
         }

@@ -58,6 +58,10 @@ class RuleSet:
             raise RuleFileError(tuple(problems))
         return cls(found)
 
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule with this id, if the set has it."""
+        return self._by_id.get(rule_id)
+
     @classmethod
     def empty(cls) -> RuleSet:
         """No rules: every check finds nothing."""

@@ -123,13 +123,19 @@ class MediaSpec(KindSpec):
 
     def unfit(self, media: MediaFacts) -> bool:
         """Whether ``media`` is too small or too long; unknown sizes pass."""
+        return bool(self.shortfalls(media))
+
+    def shortfalls(self, media: MediaFacts) -> tuple[str, ...]:
+        """Which limits ``media`` misses: "width", "height", "duration" (unknown ones pass:
+        a video still processing has no size yet)."""
         too_narrow = (self.min_width is not None and media.width is not None
                       and media.width < self.min_width)
         too_low = (self.min_height is not None and media.height is not None
                    and media.height < self.min_height)
         too_long = (self.max_duration is not None and media.duration is not None
                     and media.duration > self.max_duration)
-        return too_narrow or too_low or too_long
+        return tuple(name for name, missed in (("width", too_narrow), ("height", too_low),
+                                               ("duration", too_long)) if missed)
 
     def check(self, rule: Rule, context: CheckContext) -> list[Finding]:
         media = context.subject.media

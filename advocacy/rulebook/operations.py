@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -32,6 +33,9 @@ from advocacy.guidelines import (
     Severity,
     Subject,
 )
+from advocacy.guidelines.subjectkinds import MediaSpec
+from advocacy.media.models import MediaStatus
+from advocacy.media.operations import duration_words
 from advocacy.rulebook.models import GuidelineSet
 from advocacy.signals import guidelines_replaced
 from advocacy.stories.models import Story
@@ -169,9 +173,16 @@ def story_subject(story: Story, acting: User | None = None, *,
                   on: date | None = None) -> Subject:
     """What the engine needs to know about ``story``; ``acting`` is whose department counts
     (the author when submitting, the curator when approving)."""
-    media = [MediaFacts(kind=m.kind, width=m.width, height=m.height,
-                        label=str(position))
-             for position, m in enumerate(story.media, start=1)]
+    media = []
+    counted: dict[str, int] = {}
+    for asset in story.media:
+        counted[asset.kind] = counted.get(asset.kind, 0) + 1
+        # A video's size and length are known once it is processed; until then they pass.
+        known = asset.status == MediaStatus.READY and asset.width > 0
+        media.append(MediaFacts(kind=asset.kind, width=asset.width if known else None,
+                                height=asset.height if known else None,
+                                duration=asset.duration if asset.is_video else None,
+                                label=str(counted[asset.kind])))
     return Subject(fields={"title": story.title, "body": story.body},
                    topics=tuple(t.slug for t in story.topics),
                    department=_department(acting or story.author), on=on, media=media,
@@ -179,8 +190,51 @@ def story_subject(story: Story, acting: User | None = None, *,
 
 
 def check_story(story: Story, acting: User | None = None) -> list[Finding]:
-    """The findings on ``story`` as it stands, in the reader's language."""
-    return current_rules().check(story_subject(story, acting), language())
+    """The findings on ``story`` as it stands, in the reader's language; a finding about one
+    photo or video says which, and what about it missed the rule."""
+    rules = current_rules()
+    subject = story_subject(story, acting)
+    findings = rules.check(subject, language())
+    return [_with_detail(finding, rules, subject) for finding in findings]
+
+
+def _with_detail(finding: Finding, rules: RuleSet, subject: Subject) -> Finding:
+    rule = rules.rule(finding.rule)
+    if finding.media_index is None or rule is None or not isinstance(rule.spec, MediaSpec):
+        return finding
+    item = subject.media[finding.media_index]
+    spec = rule.spec
+    missed = spec.shortfalls(item)
+    video = item.kind == "video"
+    parts = []
+    if "width" in missed or "height" in missed:
+        wanted = (f"{spec.min_width or 0} × {spec.min_height}" if spec.min_height
+                  else str(spec.min_width))
+        size = f"{item.width} × {item.height}"
+        if spec.min_height and spec.min_width:
+            parts.append(_("Video %(n)s is %(size)s pixels; the guidelines ask for at least "
+                           "%(wanted)s.", n=item.label, size=size, wanted=wanted) if video else
+                         _("Photo %(n)s is %(size)s pixels; the guidelines ask for at least "
+                           "%(wanted)s.", n=item.label, size=size, wanted=wanted))
+        elif spec.min_width:
+            parts.append(_("Video %(n)s is %(width)s pixels wide; the guidelines ask for at "
+                           "least %(min)s.", n=item.label, width=item.width,
+                           min=spec.min_width) if video else
+                         _("Photo %(n)s is %(width)s pixels wide; the guidelines ask for at "
+                           "least %(min)s.", n=item.label, width=item.width,
+                           min=spec.min_width))
+        else:
+            parts.append(_("Video %(n)s is %(height)s pixels high; the guidelines ask for at "
+                           "least %(min)s.", n=item.label, height=item.height,
+                           min=spec.min_height) if video else
+                         _("Photo %(n)s is %(height)s pixels high; the guidelines ask for at "
+                           "least %(min)s.", n=item.label, height=item.height,
+                           min=spec.min_height))
+    if "duration" in missed and item.duration is not None and spec.max_duration is not None:
+        parts.append(_("Video %(n)s is %(duration)s long; the guidelines allow up to "
+                       "%(max)s.", n=item.label, duration=duration_words(item.duration),
+                       max=duration_words(spec.max_duration)))
+    return replace(finding, detail=" ".join(parts) or None)
 
 
 def check_text(user: User, text: str, *, topics: Sequence[str] = (),

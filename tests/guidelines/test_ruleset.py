@@ -67,7 +67,7 @@ def test_finding_as_json_has_the_agreed_shape() -> None:
         "rule": "p", "kind": "phrase", "severity": "block", "message": "p in English",
         "hint": None, "field": "text", "spans": [[3, 8]], "embargo_until": None,
         "media_index": None,
-        "addition": None,
+        "addition": None, "detail": None,
     }
     assert finding.severity is Severity.BLOCK and isinstance(finding, Finding)
 
