@@ -173,11 +173,15 @@ def register_blueprints(app: Flask) -> None:
     from advocacy.sharing.views import blueprint as sharing
     from advocacy.site.views import blueprint as site
     from advocacy.stories.views import blueprint as stories
+    from advocacy.uploads.views import blueprint as uploads
 
     for blueprint in (site, public, accounts, stories, media, curation, rulebook, ambassadors,
-                      sharing, analytics, notifications, admin, api):
+                      sharing, analytics, notifications, admin, api, uploads):
         app.register_blueprint(blueprint)
     csrf.exempt(api)
+    # Checks its session callers' CSRF header itself (security.accepts_session_with_csrf):
+    # CSRFProtect would also refuse its token callers and read tus bodies as forms.
+    csrf.exempt(uploads)
     # Features that react to others' signals (blinker keeps one receiver per function).
     import advocacy.audit.receivers
     import advocacy.notifications.receivers

@@ -27,6 +27,9 @@ from advocacy.extensions import login_manager
 
 ACCESS_ATTR = "advocacy_access"
 BEARER_ATTR = "advocacy_accepts_bearer"
+SESSION_ATTR = "advocacy_accepts_session"
+#: Methods a session-authenticated API call may send without the CSRF header.
+CSRF_FREE_METHODS = frozenset({"HEAD", "OPTIONS"})
 PUBLIC = "public"
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,6 +54,37 @@ def accepts_token(view: F) -> F:
     """Outside the API, this route also accepts a bearer token (media URLs in API answers)."""
     setattr(view, BEARER_ATTR, True)
     return view
+
+
+def accepts_session_with_csrf(view: F) -> F:
+    """This API route also accepts the signed-in browser session, when the request carries
+    no Authorization header, provided every method but HEAD and OPTIONS sends the session's
+    CSRF token in an ``X-CSRFToken`` header: the story form uploads videos with the session
+    it already has, and another site can neither read that token nor set the header."""
+    setattr(view, SESSION_ATTR, True)
+    return view
+
+
+def _session_allowed(endpoint: str | None) -> bool:
+    """Whether this request may authenticate by session: the route accepts it (see
+    :func:`accepts_session_with_csrf`) and no token was sent (a token always decides)."""
+    view = current_app.view_functions.get(endpoint or "")
+    return (getattr(view, SESSION_ATTR, False)
+            and "Authorization" not in request.headers)
+
+
+def _check_csrf_header() -> None:
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError
+
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token")
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        raise Rejected("csrf", _l("The page's security token is missing or has expired. "
+                                  "Reload the page and try again."), status=400) from None
 
 
 def access_of(app: Flask, endpoint: str) -> str | None:
@@ -128,8 +162,10 @@ def _enforce_access() -> BaseResponse | None:
         raise RuntimeError(f"route {endpoint} has no access declaration")
     api = wants_json(request)
     bearer = getattr(current_app.view_functions[endpoint], BEARER_ATTR, False)
-    if api or (bearer and "Authorization" in request.headers):
-        # The API authenticates by bearer token only, never by session cookie,
+    by_session = _session_allowed(endpoint)
+    if (api or (bearer and "Authorization" in request.headers)) and not by_session:
+        # The API authenticates by bearer token only, never by session cookie (a few
+        # routes take the session with a CSRF header, see accepts_session_with_csrf),
         # so cross-site requests cannot ride on a browser session.
         user = token_user(request.headers.get("Authorization"))
         g._login_user = user if user is not None else login_manager.anonymous_user()
@@ -143,6 +179,8 @@ def _enforce_access() -> BaseResponse | None:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     if not current_user.has_role(Role(policy)):
         raise Rejected("forbidden", _l("Your role does not allow this."), status=403)
+    if by_session and request.method not in CSRF_FREE_METHODS:
+        _check_csrf_header()
     return None
 
 
@@ -162,10 +200,13 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 
 def content_security_policy(media_origin: str | None) -> str:
-    """The CSP header; ``media_origin`` is the S3 endpoint presigned media redirect to."""
+    """The CSP header; ``media_origin`` is the S3 endpoint presigned media redirect to, and
+    the browser PUTs video parts to (presigned multipart uploads)."""
     media = f"'self' data: blob:{' ' + media_origin if media_origin else ''}"
+    connect = f"'self'{' ' + media_origin if media_origin else ''}"
     return (
-        f"default-src 'self'; img-src {media}; media-src {media}; style-src 'self'; "
+        f"default-src 'self'; img-src {media}; media-src {media}; connect-src {connect}; "
+        "style-src 'self'; "
         "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
         "frame-ancestors 'none'"
     )
@@ -187,6 +228,8 @@ def _security_headers(response: Response) -> Response:
 
 
 UPLOAD_ENDPOINTS = frozenset({"stories.new", "stories.edit", "api.create_story", "api.add_media"})
+#: tus PATCH requests carry a video's bytes (read as a stream, never held in memory).
+VIDEO_UPLOAD_ENDPOINTS = frozenset({"uploads.patch"})
 
 
 def _allow_uploads() -> None:
@@ -195,12 +238,17 @@ def _allow_uploads() -> None:
     Runs before CSRFProtect reads the form, so an anonymous request can never make the
     hub spool a large body (the limit for everything else is ``MAX_CONTENT_LENGTH``).
     """
-    if request.method != "POST" or request.endpoint not in UPLOAD_ENDPOINTS:
+    if request.method == "PATCH" and request.endpoint in VIDEO_UPLOAD_ENDPOINTS:
+        limit = current_app.config["MAX_VIDEO_BYTES"]
+    elif request.method == "POST" and request.endpoint in UPLOAD_ENDPOINTS:
+        limit = current_app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+    else:
         return
+    by_token = wants_json(request) and not _session_allowed(request.endpoint)
     signed_in = (token_user(request.headers.get("Authorization")) is not None
-                 if wants_json(request) else "_user_id" in session)
+                 if by_token else "_user_id" in session)
     if signed_in:
-        request.max_content_length = current_app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+        request.max_content_length = limit
 
 
 def init_app(app: Flask) -> None:

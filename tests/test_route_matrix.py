@@ -45,9 +45,13 @@ from advocacy.sharing.operations import share_story
 from advocacy.stories.models import Story
 from advocacy.stories.operations import create_story, submit_story
 from advocacy.stories.states import StoryStatus
-from tests.conftest import PASSWORD, login, photo_bytes
+from tests.conftest import BACKEND, PASSWORD, login, photo_bytes
+from tests.uploads.conftest import OCTETS, metadata
 
 Status = int | set[int]
+#: Presigned multipart uploads exist on the S3 storage only (the services backend).
+S3_OR_409 = 201 if BACKEND == "services" else 409
+OK_OR_409 = 200 if BACKEND == "services" else 409
 ROLES = ("anonymous", "employee", "curator", "admin")
 SIGNED_IN = ROLES[1:]
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -192,6 +196,19 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
     ("api.travel", "GET"): who(anonymous=401, employee=200, curator=200, admin=200),
     ("api.team_report", "GET"): who(anonymous=401, employee=403, curator=200, admin=200),
     ("api.retract", "POST"): who(anonymous=401, employee=403, curator=200, admin=200),
+    # video uploads: every role adds videos to its own drafts (token, or session with CSRF);
+    # presigned multipart needs the S3 storage (409 `use_tus` / `not_s3_multipart` on local
+    # files); completing parts that never arrived is 409 `parts_missing`: past authorisation
+    ("uploads.create", "POST"): who(anonymous=401, employee=201, curator=201, admin=201),
+    ("uploads.patch", "PATCH"): who(anonymous=401, employee=204, curator=204, admin=204),
+    ("uploads.terminate", "DELETE"): who(anonymous=401, employee=204, curator=204, admin=204),
+    ("uploads.create_s3", "POST"): who(anonymous=401, employee=S3_OR_409, curator=S3_OR_409,
+                                       admin=S3_OR_409),
+    ("uploads.parts", "GET"): who(anonymous=401, employee=OK_OR_409, curator=OK_OR_409,
+                                  admin=OK_OR_409),
+    ("uploads.part_url", "GET"): who(anonymous=401, employee=OK_OR_409, curator=OK_OR_409,
+                                     admin=OK_OR_409),
+    ("uploads.complete", "POST"): who(anonymous=401, employee=409, curator=409, admin=409),
 }
 
 #: Every route that names an object, aimed at ANOTHER employee's draft story (with a photo),
@@ -575,7 +592,29 @@ BUILDERS: dict[str, Builder] = {
     "/api/v1/shares/<id:share_id>/posted": _share,
     "/api/v1/stories/<id:story_id>/travel": _approved_story,
     "/api/v1/stories/<id:story_id>/retract": _approved_story,
+    "/api/v1/uploads/<upload_id>": lambda world, target: {"upload_id": _upload(world)},
+    "/api/v1/uploads/<upload_id>/parts": lambda world, target: {"upload_id": _upload(world)},
+    "/api/v1/uploads/<upload_id>/parts/<int:number>": lambda world, target: {
+        "upload_id": _upload(world), "number": 1},
+    "/api/v1/uploads/<upload_id>/complete": lambda world, target: {
+        "upload_id": _upload(world)},
 }
+
+
+def _upload(world: World) -> str:
+    """An unfinished video upload for a draft of the owner's: presigned multipart on S3, tus
+    on local files."""
+    from advocacy.media.storage import S3Storage, storage
+    from advocacy.uploads.operations import create_s3_upload, create_tus_upload
+
+    story = world.story(world.owner)
+    with world.app.app_context():
+        user = db.session.get(User, world.owner.id)
+        assert user is not None
+        make = create_s3_upload if isinstance(storage(), S3Storage) else create_tus_upload
+        upload_id = make(user, story.id, length=100, filetype="video/mp4").id
+        db.commit()
+    return upload_id
 
 
 def _as_ambassador(world: World) -> None:
@@ -659,6 +698,17 @@ REQUESTS: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("api.check_share", "POST"): lambda w: {"json": SHARE},
     ("api.share_posted", "POST"): lambda w: {"json": POSTED},
     ("api.retract", "POST"): lambda w: {"json": RETRACT},
+    ("uploads.create", "POST"): lambda w: {"environ_base": {
+        "HTTP_TUS_RESUMABLE": "1.0.0", "HTTP_UPLOAD_LENGTH": "100",
+        "HTTP_UPLOAD_METADATA": metadata(story=w.story(w.owner).id, filetype="video/mp4")}},
+    ("uploads.patch", "PATCH"): lambda w: {
+        "data": b"x" * 10, "content_type": OCTETS,
+        "environ_base": {"HTTP_TUS_RESUMABLE": "1.0.0", "HTTP_UPLOAD_OFFSET": "0"}},
+    ("uploads.create_s3", "POST"): lambda w: {"json": {
+        "filename": "line3.mp4", "filetype": "video/mp4", "size": 100,
+        "story": w.story(w.owner).id}},
+    ("uploads.complete", "POST"): lambda w: {"json": {"parts": [{"number": 1,
+                                                                  "etag": "\"nope\""}]}},
 }
 
 

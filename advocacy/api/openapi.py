@@ -40,6 +40,7 @@ def _error(description: str) -> dict[str, Any]:
 ERROR_TEXTS = {400: "Malformed request", 401: "Missing or invalid token",
                403: "Role does not allow this", 404: "Not found (or not yours to see)",
                409: "State does not allow this", 413: "Request or file too large",
+               410: "Gone", 412: "Precondition failed",
                415: "Unsupported content", 422: "Invalid input", 429: "Rate limited",
                503: "A service of the hub is not answering; nothing was saved. Try again "
                     "after the `Retry-After` header's seconds"}
@@ -81,7 +82,13 @@ ERROR_DETAILS: dict[str, dict[str, Any]] = {
         "status": {"enum": [s.value for s in StoryStatus]}, "action": {"type": "string"}}},
     "stale": {"properties": {"version": {"type": "integer"},
                              "status": {"enum": [s.value for s in StoryStatus]}}},
-    "too_large": {"properties": {"max_bytes": {"type": "integer"}}},
+    "too_large": {"properties": {"max_bytes": {"type": "integer"},
+                                 "length": {"type": "integer"}, "offset": {"type": "integer"}}},
+    "offset_mismatch": {"required": ["offset"], "properties": {"offset": {"type": "integer"}}},
+    "parts_missing": {"required": ["parts"], "properties": {
+        "parts": {"type": "array", "items": {"type": "integer"}}}},
+    "size_mismatch": {"required": ["received", "length"], "properties": {
+        "received": {"type": "integer"}, "length": {"type": "integer"}}},
     "rate_limited": {"properties": {"limit": {"type": "string"}}},
 }
 
@@ -192,7 +199,10 @@ SCHEMAS: dict[str, Any] = {
         "media_index": {"type": ["integer", "null"]},
         "addition": {"type": ["string", "null"],
                      "description": "Text whose addition resolves the finding (a required "
-                                    "disclosure such as #ad)"}}},
+                                    "disclosure such as #ad)"},
+        "detail": {"type": ["string", "null"],
+                   "description": "For a finding about one photo or video (media_index): "
+                                  "which one, and what about it missed the rule"}}},
     "Person": {"type": "object", "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"}}},
     "Decision": {"type": "object", "properties": {
@@ -448,6 +458,7 @@ def openapi_document() -> dict[str, Any]:
                 "200": story, **_errors(401, 404, 409)}}},
         **_curation_paths(story),
         **_sharing_paths(story),
+        **_upload_paths(),
     }
     _add_outages(paths)
     return {
@@ -462,7 +473,14 @@ def openapi_document() -> dict[str, Any]:
                        "description": "A token from POST /tokens. A revoked or expired token "
                                       "is answered 401 `unauthorized`, like a wrong one; "
                                       "changing the password, signing out everywhere and "
-                                      "deactivation revoke all of an account's tokens"}}},
+                                      "deactivation revoke all of an account's tokens"},
+            # Video uploads only (the story form's own uploads): see accepts_session_with_csrf.
+            "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                        "description": "The signed-in browser session, on /uploads routes "
+                                       "only, and only with `csrf`"},
+            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                     "description": "The page's CSRF token; required with `session` for every "
+                                    "method but HEAD and OPTIONS (400 `csrf` otherwise)"}}},
         "paths": paths,
     }
 
@@ -717,4 +735,189 @@ def _sharing_paths(story: dict[str, Any]) -> dict[str, Any]:
                 409: ("illegal_transition", "stale"),
                 422: ("invalid_type", "invalid_characters", "reason_required",
                       "reason_too_long")})}}},
+    }
+
+
+def _upload_paths() -> dict[str, Any]:
+    """Video uploads: tus 1.0 and presigned S3 multipart (advocacy/uploads)."""
+    upload_id = {"name": "upload_id", "in": "path", "required": True,
+                 "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                 "description": "From the `Location` of tus creation, or `id` of POST "
+                                "/uploads/s3"}
+    tus_header = {"name": "Tus-Resumable", "in": "header", "required": True,
+                  "schema": {"const": "1.0.0"},
+                  "description": "Any other version (or none) is answered 412 with "
+                                 "`Tus-Version: 1.0.0`"}
+    offset = {"Upload-Offset": {"schema": {"type": "integer"},
+                                "description": "Bytes the hub holds"}}
+    expires = {"Upload-Expires": {"schema": {"type": "string"},
+                                  "description": "RFC 9110 date after which an unfinished "
+                                                 "upload is removed (each chunk or part URL "
+                                                 "moves it on)"}}
+    auth: list[dict[str, list[str]]] = [{"bearer": []}, {"session": [], "csrf": []}]
+    storage_down = _refusals({503: ("database_unavailable", "storage_unavailable")})
+    gone = {"410": _error("The upload expired (it is removed within the hour): "
+                          "`upload_expired`")}
+    upload = _json({"type": "object", "required": ["id", "part_size", "parts_count",
+                                                   "expires_at"], "properties": {
+        "id": {"type": "string"}, "key": {"type": "string"},
+        "media_id": {"type": "integer", "description": "The story's video item, "
+                                                       "`uploading` until completed"},
+        "size": {"type": "integer"},
+        "part_size": {"type": "integer", "description": "Every part but the last has "
+                                                        "exactly this many bytes"},
+        "parts_count": {"type": "integer"},
+        "expires_at": {"type": "string", "format": "date-time"}}}, "The upload")
+    return {
+        "/uploads": {
+            "options": {"summary": "What the tus server speaks (tus discovery)", "security": [],
+                        "responses": {"204": {"description": "tus 1.0.0", "headers": {
+                            "Tus-Version": {"schema": {"const": "1.0.0"}},
+                            "Tus-Extension": {"schema": {
+                                "const": "creation,termination,expiration,checksum"}},
+                            "Tus-Max-Size": {"schema": {"type": "integer"},
+                                             "description": "ADVOCACY_MAX_VIDEO_BYTES"},
+                            "Tus-Checksum-Algorithm": {"schema": {"const": "sha1"}}}}}},
+            "post": {
+                "summary": "tus creation: start a resumable video upload for your story",
+                "description": "No body. `Upload-Metadata` holds base64 values of `story` (the "
+                               "id of a story of yours you may edit), `filetype` and "
+                               "`filename` (never kept). The video appears on the story as "
+                               "`uploading`. A declared length over ADVOCACY_MAX_VIDEO_BYTES "
+                               "is refused here, before any byte is sent. "
+                               "`Upload-Defer-Length` is not supported. Authorised by a "
+                               "bearer token, or by the signed-in session with the CSRF token "
+                               "in `X-CSRFToken` (400 `csrf` without it).",
+                "security": auth,
+                "parameters": [tus_header, {
+                    "name": "Upload-Length", "in": "header", "required": True,
+                    "schema": {"type": "integer", "minimum": 1}}, {
+                    "name": "Upload-Metadata", "in": "header", "required": True,
+                    "schema": {"type": "string"},
+                    "example": "story MTI=,filetype dmlkZW8vbXA0,filename bGluZTMubXA0"}],
+                "responses": {
+                    "201": {"description": "Created", "headers": {
+                        "Location": {"schema": {"type": "string"},
+                                     "description": "/api/v1/uploads/{upload_id}"},
+                        **expires}},
+                    **_refusals({400: ("invalid_header", "invalid_metadata", "missing_story",
+                                       "defer_length_unsupported", "csrf"),
+                                 **SIGNED_IN, 404: ("not_found",),
+                                 409: ("not_editable", "too_many_videos"),
+                                 413: ("too_large",), 422: ("empty_file",)}),
+                    "412": _error("Another tus version: `tus_version`"), **storage_down}}},
+        "/uploads/{upload_id}": {
+            "parameters": [upload_id],
+            "head": {"summary": "tus: how far the upload is", "security": auth,
+                     "parameters": [tus_header],
+                     "responses": {"200": {"description": "Its offset (with "
+                                                          "`Cache-Control: no-store`)",
+                                           "headers": {**offset, **expires, "Upload-Length": {
+                                               "schema": {"type": "integer"}}}},
+                                   **_errors(401, 404), **gone}},
+            "patch": {
+                "summary": "tus: send bytes from the upload's offset",
+                "description": "The body is the next bytes of the file, any number of them "
+                               "(bodies are streamed, never held: the hub's small body limit "
+                               "does not apply for signed-in callers). 409 `offset_mismatch` "
+                               "unless `Upload-Offset` is the upload's offset (a chunk sent "
+                               "twice, or out of order); 413 `too_large` for bytes past the "
+                               "declared length (nothing of the request is kept); 460 "
+                               "`checksum_mismatch` when `Upload-Checksum: sha1 <base64>` does "
+                               "not match (nothing kept). A connection that drops keeps the "
+                               "bytes that arrived: ask HEAD and resume. With the last byte "
+                               "the video goes to processing.",
+                "security": auth,
+                "parameters": [tus_header, {
+                    "name": "Upload-Offset", "in": "header", "required": True,
+                    "schema": {"type": "integer"}}, {
+                    "name": "Upload-Checksum", "in": "header", "required": False,
+                    "schema": {"type": "string"}, "example": "sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0="}],
+                "requestBody": {"required": True, "content": {
+                    "application/offset+octet-stream": {
+                        "schema": {"type": "string", "format": "binary"}}}},
+                "responses": {
+                    "204": {"description": "Stored", "headers": {**offset, **expires}},
+                    **_refusals({400: ("invalid_header", "checksum_unsupported", "csrf"),
+                                 **SIGNED_IN, 404: ("not_found",),
+                                 409: ("offset_mismatch", "not_tus", "tail_missing"),
+                                 413: ("too_large",),
+                                 415: ("unsupported_media_type",)}),
+                    **gone, "412": _error("Another tus version: `tus_version`"),
+                    "460": _error("Checksum mismatch: `checksum_mismatch`"), **storage_down}},
+            "delete": {
+                "summary": "tus termination, or abort a presigned upload",
+                "description": "The bytes (and any multipart upload in the bucket) are "
+                               "removed, and the video item leaves the story. A finished "
+                               "upload is not terminated (409): remove the video from the "
+                               "story instead.",
+                "security": auth,
+                "responses": {"204": {"description": "Removed"},
+                              **_refusals({**SIGNED_IN, 404: ("not_found",),
+                                           409: ("upload_completed",)}),
+                              **gone, **storage_down}}},
+        "/uploads/s3": {"post": {
+            "summary": "Start a presigned multipart upload (S3 storage only)",
+            "description": "The browser then PUTs each part straight to the bucket at the URL "
+                           "of GET /uploads/{upload_id}/parts/{number}, keeps each answer's "
+                           "`ETag`, and completes. 409 `use_tus` when the hub keeps files "
+                           "itself (local storage): use tus.",
+            "security": auth,
+            "requestBody": _json_request({
+                "filename": {"type": "string", "description": "Checked, never kept"},
+                "filetype": {"type": "string", "example": "video/mp4"},
+                "size": {"type": "integer", "minimum": 1},
+                "story": {"type": "integer"}}, required=("size", "story")),
+            "responses": {"201": upload, **_refusals({
+                **BODY_REFUSALS, 400: (*BODY_REFUSALS[400], "missing_story", "csrf"),
+                **SIGNED_IN, 404: ("not_found",),
+                409: ("use_tus", "not_editable", "too_many_videos"),
+                422: ("invalid_type", "empty_file")}), **storage_down}}},
+        "/uploads/{upload_id}/parts": {"parameters": [upload_id], "get": {
+            "summary": "The parts the bucket already holds (to resume after a reload)",
+            "security": auth,
+            "responses": {"200": _json({"allOf": [upload["content"]["application/json"][
+                "schema"], {"type": "object", "required": ["parts"], "properties": {
+                    "parts": {"type": "array", "items": {"type": "object", "properties": {
+                        "number": {"type": "integer"}, "etag": {"type": "string"},
+                        "size": {"type": "integer"}}}}}}]}, "The upload and its parts"),
+                **_refusals({**SIGNED_IN, 404: ("not_found",),
+                             409: ("not_s3_multipart", "upload_completed")}),
+                **gone, **storage_down}}},
+        "/uploads/{upload_id}/parts/{number}": {"parameters": [upload_id, {
+            "name": "number", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}], "get": {
+            "summary": "A presigned URL to PUT one part to",
+            "description": "Valid for `expires_in` seconds; ask again for a retry after that. "
+                           "The bucket must allow PUT from the hub's origin and expose "
+                           "`ETag` (CORS; see the README).",
+            "security": auth,
+            "responses": {"200": _json({"type": "object", "required": ["url"], "properties": {
+                "number": {"type": "integer"}, "url": {"type": "string", "format": "uri"},
+                "expires_in": {"type": "integer"}}}, "Where to PUT the part"),
+                **_refusals({**SIGNED_IN, 404: ("not_found",),
+                             409: ("not_s3_multipart", "upload_completed"),
+                             422: ("invalid_part",)}),
+                **gone, **storage_down}}},
+        "/uploads/{upload_id}/complete": {"parameters": [upload_id], "post": {
+            "summary": "Join the parts: the video goes to processing",
+            "description": "Name every part once, in order, with the `ETag` the bucket "
+                           "answered. 409 `parts_missing` (with `details.parts`) when the "
+                           "bucket lacks some; 422 `size_mismatch` when they do not add up to "
+                           "the declared size. Either way nothing changes and the upload can "
+                           "still be finished.",
+            "security": auth,
+            "requestBody": _json_request({"parts": {"type": "array", "minItems": 1,
+                                                    "items": {"type": "object", "properties": {
+                                                        "number": {"type": "integer"},
+                                                        "etag": {"type": "string"}},
+                                                        "required": ["number", "etag"]}}},
+                                         required=("parts",)),
+            "responses": {"200": _json(_ref("Media"), "The video item, now `processing`"),
+                          **_refusals({**BODY_REFUSALS, **SIGNED_IN, 404: ("not_found",),
+                                       409: ("not_s3_multipart", "upload_completed",
+                                             "parts_missing"),
+                                       422: ("invalid_type", "invalid_parts",
+                                             "size_mismatch")}),
+                          **gone, **storage_down}}},
     }
