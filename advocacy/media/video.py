@@ -12,7 +12,7 @@ Policy, in one place:
   found from the bytes, never from the file name.
 * Limits are checked from the header before a frame is decoded: bytes (``max_bytes``), the
   frame's pixels (``max_pixels``, the photo cap) and the duration (``max_seconds``; a file whose
-  header has none is measured from its packet timestamps, still without decoding).  Then one
+  header has none is measured from its packets' timestamps, still without decoding).  Then one
   frame is decoded: a video whose pictures cannot be decoded is refused at once.
 * "Web-playable" is H.264 (8-bit 4:2:0) with AAC or no sound in MP4/QuickTime: such a file is
   only remuxed (streams copied) into MP4.  Anything else (HEVC from an iPhone, VP9, ProRes...) is
@@ -50,6 +50,7 @@ from av.audio.frame import AudioFrame
 from av.audio.stream import AudioStream
 from av.container import InputContainer, OutputContainer
 from av.filter import Graph
+from av.packet import Packet
 from av.stream import Stream
 from av.video.frame import PictureType, VideoFrame
 from av.video.stream import VideoStream
@@ -197,6 +198,8 @@ def probe(
         raise VideoRejected("empty")
     if size > max_bytes:
         raise VideoRejected("too_large", size=size, max_bytes=max_bytes)
+    with open(path, "rb") as f:
+        _refuse_pictures(f.read(64))  # FFmpeg would open a HEIC photo as a one-frame video
     with _open_input(path) as container:
         vstream = _video_stream(container)
         astream = _audio_stream(container)
@@ -207,10 +210,13 @@ def probe(
                                 max_pixels=max_pixels)  # fmt: skip
         duration = _header_duration(container, vstream)
         if duration is None:
-            duration = _measured_duration(container, vstream, max_seconds)
+            duration = _measured_duration(container, vstream)
         if duration > max_seconds:
             raise VideoRejected("too_long", duration=round(duration, 1), max_seconds=max_seconds)
         first = _first_frame(container, vstream)
+        if first.width * first.height > max_pixels:  # a header that understated the size
+            raise VideoRejected("too_many_pixels", width=first.width, height=first.height,
+                                max_pixels=max_pixels)  # fmt: skip
         rotation = _clockwise(first, vstream)
         fmt = _format_name(container, path, vstream, astream)
         pix_fmt = ctx.format.name if ctx.format is not None else first.format.name
@@ -284,9 +290,11 @@ def poster_frame(src_path: str | os.PathLike[str], probe: VideoProbe) -> Image.I
                 return image
             if best is None or spread > best[0]:
                 best = (spread, image)
-    if best is None:
-        raise VideoRejected("undecodable", codec=probe.video_codec)
-    return best[1]
+    if best is not None:
+        return best[1]
+    with _open_input(src_path) as container:  # no seeking in this file: its first picture
+        first = _first_frame(container, _video_stream(container))
+        return _upright(first.to_image(), probe.rotation)  # type: ignore[no-untyped-call]
 
 
 # --- opening and identification --------------------------------------------------------------
@@ -310,20 +318,31 @@ def _unopenable(path: str | os.PathLike[str]) -> VideoRejected:
     """Why FFmpeg could not open the file: a cut-short video, a photo, or something else."""
     with open(path, "rb") as f:
         head = f.read(64)
-    for magic, fmt in _PICTURE_MAGIC.items():
-        if head.startswith(magic):
-            return VideoRejected("not_a_video", format=fmt)
-    if head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS:
-        return VideoRejected("not_a_video", format=_IMAGE_BRANDS[head[8:12]])
+    try:
+        _refuse_pictures(head)
+    except VideoRejected as exc:
+        return exc
     if head[4:8] in _BOX_TYPES or head.startswith(_EBML):
         return VideoRejected("truncated")
     return VideoRejected("not_a_video")
+
+
+def _refuse_pictures(head: bytes) -> None:
+    for magic, fmt in _PICTURE_MAGIC.items():
+        if head.startswith(magic):
+            raise VideoRejected("not_a_video", format=fmt)
+    if head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS:
+        raise VideoRejected("not_a_video", format=_IMAGE_BRANDS[head[8:12]])
 
 
 def _video_stream(container: InputContainer) -> VideoStream:
     streams = [s for s in container.streams.video if not s.disposition & s.disposition.attached_pic]
     if not streams:
         raise VideoRejected("no_video")
+    undecodable = [s for s in streams if s.codec_context is None]  # no decoder in our FFmpeg
+    if undecodable == streams:
+        raise VideoRejected("undecodable", codec="unknown")
+    streams = [s for s in streams if s not in undecodable]
     # The default track if one is marked, else the largest: phones add small preview tracks.
     default = [s for s in streams if s.disposition & s.disposition.default]
     stream = max(default or streams, key=lambda s: s.codec_context.width * s.codec_context.height)
@@ -333,7 +352,8 @@ def _video_stream(container: InputContainer) -> VideoStream:
 
 
 def _audio_stream(container: InputContainer) -> AudioStream | None:
-    streams = list(container.streams.audio)
+    # Sound our FFmpeg cannot decode is dropped, as if the video had none.
+    streams = [s for s in container.streams.audio if s.codec_context is not None]
     default = [s for s in streams if s.disposition & s.disposition.default]
     return (default or streams)[0] if streams else None
 
@@ -361,9 +381,10 @@ def _header_duration(container: InputContainer, vstream: VideoStream) -> float |
     return None
 
 
-def _measured_duration(container: InputContainer, vstream: VideoStream, limit: float) -> float:
-    """The video's length from its packets' timestamps (nothing decoded), for files whose
-    header has none (browsers' WebM recordings); stops once past ``limit``."""
+def _measured_duration(container: InputContainer, vstream: VideoStream) -> float:
+    """The video's length from its packets' timestamps, for files whose header has none
+    (browsers' WebM recordings).  Nothing is decoded, and it reads to the end even past the
+    limit: the author is told the real length."""
     end = 0.0
     start: float | None = None
     tb = vstream.time_base or Fraction(1, 1000)
@@ -373,8 +394,6 @@ def _measured_duration(container: InputContainer, vstream: VideoStream, limit: f
         t = float(packet.pts * tb)
         start = t if start is None else min(start, t)
         end = max(end, t + float((packet.duration or 0) * tb))
-        if end - start > limit:
-            break
     container.seek(0)
     return max(0.0, end - (start or 0.0))
 
@@ -442,11 +461,26 @@ def _remux(src: InputContainer, out: OutputContainer, probe: VideoProbe) -> None
     pairs: dict[int, Stream] = {vin.index: vout}
     if ain is not None:
         pairs[ain.index] = out.add_stream_from_template(ain)
-    for packet in src.demux(*(s for s in (vin, ain) if s is not None)):
+    for packet in _packets(src, vin, ain):
         if packet.dts is None:  # the demuxer's end-of-stream marker
             continue
         packet.stream = pairs[packet.stream.index]
         out.mux(packet)
+
+
+def _packets(
+    src: InputContainer, vin: VideoStream, ain: AudioStream | None
+) -> Iterator[Packet[Stream]]:
+    """The packets of the kept streams, up to the end or the first spot the demuxer cannot
+    read past (the length check then decides whether what came before is enough)."""
+    packets = src.demux(*(s for s in (vin, ain) if s is not None))
+    while True:
+        try:
+            yield next(packets)
+        except StopIteration:
+            return
+        except av.error.FFmpegError:
+            return
 
 
 def _transcode(src: InputContainer, out: OutputContainer, probe: VideoProbe) -> None:
@@ -469,10 +503,10 @@ def _transcode(src: InputContainer, out: OutputContainer, probe: VideoProbe) -> 
         resampler = av.AudioResampler("fltp", AUDIO_LAYOUT, AUDIO_RATE, frame_size=1024)
     pictures = _Pictures(vin, probe.rotation, (width, height))
     last_pts: int | None = None
-    for packet in src.demux(*(s for s in (vin, ain) if s is not None)):
+    for packet in _packets(src, vin, ain):
         try:
             frames = packet.decode()
-        except av.error.InvalidDataError:
+        except av.error.FFmpegError:
             continue  # a damaged packet: its frames are missing, the length check will tell
         if packet.stream.index == vin.index:
             pictures.push([f for f in frames if isinstance(f, VideoFrame)])
@@ -599,7 +633,10 @@ def _frame_at(container: InputContainer, vstream: VideoStream, seconds: float) -
     """The first frame at or after ``seconds`` (the last one before it if none follows)."""
     tb = vstream.time_base or Fraction(1, 1000)
     start = float((vstream.start_time or 0) * tb)
-    container.seek(int((seconds + start) / tb), stream=vstream, backward=True, any_frame=False)
+    try:
+        container.seek(int((seconds + start) / tb), stream=vstream, backward=True)
+    except av.error.FFmpegError:
+        return None  # a damaged index
     last = None
     try:
         for frame in container.decode(vstream):
