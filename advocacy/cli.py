@@ -229,6 +229,24 @@ def media_sweep(dry_run: bool) -> None:
                f"{len(report.missing)} photo file(s) missing.")
 
 
+@media_group.command("cors")
+@click.argument("origins", nargs=-1, required=True)
+@with_appcontext
+def media_cors(origins: tuple[str, ...]) -> None:
+    """Let the hub's pages at ORIGINS (https://hub.example.org) upload videos straight to
+    the S3 bucket: PUT from those origins, with the ETag answer header readable.
+
+    Replaces the bucket's CORS rules. Only for ADVOCACY_STORAGE=s3.
+    """
+    from advocacy.uploads.operations import allow_browser_uploads
+
+    try:
+        allowed = allow_browser_uploads(list(origins))
+    except Rejected as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"The bucket now takes browser uploads from {', '.join(allowed)}.")
+
+
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 @click.option("--periodic/--no-periodic", default=True, show_default=True,

@@ -538,6 +538,13 @@ class S3Storage(Storage):
             markers = {"KeyMarker": page["NextKeyMarker"],
                        "UploadIdMarker": page["NextUploadIdMarker"]}
 
+    def allow_browser_uploads(self, origins: list[str]) -> None:
+        """Let pages of ``origins`` PUT parts to presigned URLs and read each answer's ETag
+        (the bucket's CORS rules, replaced as a whole)."""
+        self._call("put_bucket_cors", CORSConfiguration={"CORSRules": [{
+            "AllowedOrigins": origins, "AllowedMethods": ["PUT", "GET", "HEAD"],
+            "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3600}]})
+
     def presigned_part_url(self, key: str, upload_id: str, number: int, seconds: int) -> str:
         """A URL the browser PUTs part ``number`` to, valid for ``seconds``."""
         self.breaker.check()

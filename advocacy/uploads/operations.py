@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -397,7 +398,9 @@ def part_url(upload: VideoUpload, number: int) -> str:
 def stored_parts(upload: VideoUpload) -> list[dict[str, Any]]:
     """The parts the bucket already has, so that a reloaded page sends only the others."""
     store = _s3_upload(upload)
-    return store.list_parts(upload.key, _multipart_id(upload))
+    # Some stores (SeaweedFS) list every version of a part sent twice, oldest first.
+    latest = {p["number"]: p for p in store.list_parts(upload.key, _multipart_id(upload))}
+    return [latest[number] for number in sorted(latest)]
 
 
 def _etag(value: str) -> str:
@@ -413,21 +416,23 @@ def complete_s3_upload(upload: VideoUpload, parts: Sequence[tuple[int, str]]) ->
     if not numbers or numbers != sorted(set(numbers)):
         raise Rejected("invalid_parts", _l("Name every part once, in ascending order."),
                        status=422, field="parts")
-    stored = {p["number"]: p for p in store.list_parts(upload.key, _multipart_id(upload))}
-    missing = [number for number, etag in parts
-               if number not in stored or _etag(stored[number]["etag"]) != _etag(etag)]
+    # By number and ETag: a part sent twice may be listed twice (SeaweedFS).
+    stored = {(p["number"], _etag(p["etag"])): p
+              for p in store.list_parts(upload.key, _multipart_id(upload))}
+    missing = [number for number, etag in parts if (number, _etag(etag)) not in stored]
     if missing:
         raise Conflict("parts_missing", _l("Some parts have not arrived in the storage (or "
                                            "arrived differently): send them again."),
                        parts=missing[:100])
-    received = sum(stored[number]["size"] for number in numbers)
+    chosen = [stored[(number, _etag(etag))] for number, etag in parts]
+    received = sum(part["size"] for part in chosen)
     if received != upload.length:
         raise Rejected("size_mismatch",
                        _l("The parts add up to %(received)s bytes, but the upload was declared "
                           "as %(length)s bytes.", received=received, length=upload.length),
                        status=422, details={"received": received, "length": upload.length})
     store.complete_multipart(upload.key, _multipart_id(upload),
-                             [(number, stored[number]["etag"]) for number in numbers])
+                             [(part["number"], part["etag"]) for part in chosen])
     size = store.size(upload.key)
     if size != upload.length:  # the parts' sizes said otherwise: never hand this on
         store.delete(upload.key)
@@ -441,6 +446,25 @@ def complete_s3_upload(upload: VideoUpload, parts: Sequence[tuple[int, str]]) ->
     upload.completed_at = utcnow()
     video_uploaded(asset, upload.key)
     return asset
+
+
+def allow_browser_uploads(origins: Sequence[str]) -> list[str]:
+    """Set the bucket's CORS rules so that the hub's pages at ``origins`` may PUT parts
+    (``advocacy media cors``); the origins as set."""
+    store = storage()
+    if not isinstance(store, S3Storage):
+        raise Rejected("not_s3", _l("Only an S3 bucket takes uploads from browsers."))
+    allowed = []
+    for origin in origins:
+        parts = urlsplit(origin.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {
+                "", "/"} or parts.query or parts.fragment or "@" in parts.netloc:
+            raise Rejected("invalid_origin",
+                           _l("“%(origin)s” is not an origin such as https://hub.example.org.",
+                              origin=origin[:100]))
+        allowed.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    store.allow_browser_uploads(allowed)
+    return allowed
 
 
 # -- expiry ----------------------------------------------------------------------------------
