@@ -25,7 +25,7 @@ from advocacy import database as db
 from advocacy.accounts.models import User
 from advocacy.database import as_utc, utcnow
 from advocacy.errors import Message, NotFound, Rejected
-from advocacy.media.models import MediaAsset, MediaKind, MediaStatus
+from advocacy.media.models import MediaAsset, MediaKind, MediaStatus, VideoUpload
 from advocacy.media.photos import PhotoRejected, ProcessedPhoto, process_photo
 from advocacy.media.storage import check_key, new_key, storage
 from advocacy.queue import enqueue
@@ -42,8 +42,11 @@ PHOTO_PREFIX = "photos"
 #: layer's, under ``uploads/``, and is referenced by ``original_key`` until it is deleted).
 VIDEO_PREFIX = "videos"
 
+#: Uploads on their way in (advocacy/uploads): tus files and staged tails, and originals.
+UPLOAD_PREFIX = "uploads"
+
 #: Where the orphan sweep looks: the prefixes of every kind of file the hub stores.
-SWEPT_PREFIXES = (PHOTO_PREFIX, VIDEO_PREFIX)
+SWEPT_PREFIXES = (PHOTO_PREFIX, VIDEO_PREFIX, UPLOAD_PREFIX)
 
 #: Files younger than this are never swept: their request may still be storing its row.
 SWEEP_GRACE = timedelta(hours=1)
@@ -418,6 +421,18 @@ def _referenced_keys() -> dict[str, int]:
     return keys
 
 
+def _upload_keys() -> set[str]:
+    """Every object an unfinished or recent upload row names (a file being written, a staged
+    tail): not orphans, though no item refers to them yet, nor missing when absent (an S3
+    multipart upload is no object until it is complete)."""
+    keys: set[str] = set()
+    for key, tail_key in db.session.execute(select(VideoUpload.key, VideoUpload.tail_key)):
+        keys.add(key)
+        if tail_key:
+            keys.add(tail_key)
+    return keys
+
+
 def sweep_orphans(*, dry_run: bool = False, now: datetime | None = None) -> SweepReport:
     """Remove stored photo files that no row refers to once they are older than
     :data:`SWEEP_GRACE` (left behind when a request failed and the storage was down for
@@ -428,10 +443,11 @@ def sweep_orphans(*, dry_run: bool = False, now: datetime | None = None) -> Swee
     report = SweepReport()
     # Rows first: a file stored after this read is younger than the grace period.
     referenced = _referenced_keys()
+    uploading = _upload_keys()
     present = set()
     for stored in (found for prefix in SWEPT_PREFIXES for found in store.objects(prefix)):
         present.add(stored.key)
-        if stored.key in referenced:
+        if stored.key in referenced or stored.key in uploading:
             continue
         if moment - as_utc(stored.modified) < SWEEP_GRACE:
             report.recent.append(stored.key)

@@ -41,14 +41,12 @@ from advocacy.accounts.models import User
 from advocacy.database import as_utc, utcnow
 from advocacy.errors import Conflict, NotFound, Rejected
 from advocacy.media.models import MediaAsset, MediaStatus, UploadProtocol, VideoUpload
-from advocacy.media.operations import cancel_video, start_video, video_uploaded
+from advocacy.media.operations import UPLOAD_PREFIX, cancel_video, start_video, video_uploaded
 from advocacy.media.storage import S3Storage, new_key, storage
 from advocacy.stories.models import Story
 
 log = logging.getLogger(__name__)
 
-#: Every upload's objects (the file, tus tails on S3) have keys under this prefix.
-UPLOAD_PREFIX = "uploads"
 #: Size of the multipart parts (S3's minimum is 5 MiB, except for the last part).
 PART_SIZE = 8 * 1024 * 1024
 #: S3 allows at most this many parts in one upload.
@@ -512,13 +510,3 @@ def remove_expired_uploads(now: datetime | None = None) -> ExpiryReport:
             log.info("aborted multipart upload of %s: no upload row knows it", key)
     return report
 
-
-def upload_keys() -> set[str]:
-    """Every object key an upload row refers to (files being written, staged tails): the
-    orphan sweep must leave them alone."""
-    keys: set[str] = set()
-    for key, tail_key in db.session.execute(select(VideoUpload.key, VideoUpload.tail_key)):
-        keys.add(key)
-        if tail_key:
-            keys.add(tail_key)
-    return keys

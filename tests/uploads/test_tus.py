@@ -16,6 +16,8 @@ from flask.testing import FlaskClient
 from advocacy import database as db
 from advocacy.database import utcnow
 from advocacy.media.models import MediaStatus, VideoUpload
+from advocacy.media.operations import SWEEP_GRACE, sweep_orphans
+from advocacy.media.storage import new_key, storage
 from advocacy.uploads.operations import PART_SIZE
 from advocacy.uploads.tasks import expire_uploads
 from tests.conftest import BACKEND
@@ -287,3 +289,23 @@ def test_a_video_removed_from_its_story_takes_no_more_bytes(
     response = send(client, who, url, 0, b"x" * 1000)
     assert response.status_code == 404
     assert videos_of(app, who.story_id) == []
+
+
+def test_the_orphan_sweep_keeps_uploads_in_progress_and_removes_abandoned_files(
+        client: FlaskClient, app: Flask, author: Callable[[], Author]) -> None:
+    who = author()
+    url = created(client, who, PART_SIZE + 5000)
+    assert send(client, who, url, 0, os.urandom(PART_SIZE + 10)).status_code == 204
+    row = upload_row(app, url)
+    assert row is not None
+    waiting = row.tail_key or row.key  # S3: the staged tail; local: the partial file
+    with app.app_context():
+        stray = new_key("uploads", "original", "mp4")  # its row went, its bytes stayed
+        storage().put(stray, b"left behind", "video/mp4")
+        report = sweep_orphans(now=utcnow() + SWEEP_GRACE * 2)
+    assert stray in report.removed
+    assert waiting not in report.removed
+    assert report.missing == []
+    assert stored_bytes(app, stray) is None
+    assert stored_bytes(app, waiting) is not None
+    assert send(client, who, url, PART_SIZE + 10, b"z" * 4990).status_code == 204
