@@ -140,6 +140,7 @@ EXPECTED: dict[tuple[str, str], dict[str, Status]] = {
                                admin={200, 302}),
     # the story form follows its videos' processing: the story's readers
     ("media.story_media", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
+    ("media.remove", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
     # ambassadors: every role may opt in (the page), and once opted in read the feed
     ("ambassadors.page", "GET"): who(anonymous=302, employee=200, curator=200, admin=200),
     ("ambassadors.page", "POST"): who(anonymous=302, employee=302, curator=302, admin=302),
@@ -224,6 +225,7 @@ FOREIGN_DRAFT: dict[tuple[str, str], dict[str, Status]] = {
     ("stories.withdraw", "POST"): signed_in(employee=404, curator=404, admin=404),
     ("media.file", "GET"): signed_in(employee=404, curator=404, admin=404),
     ("media.story_media", "GET"): signed_in(employee=404, curator=404, admin=404),
+    ("media.remove", "POST"): signed_in(employee=404, curator=404, admin=404),
     ("api.revoke_token", "DELETE"): signed_in(employee=404, curator=404, admin=404),
     ("api.get_story", "GET"): signed_in(employee=404, curator=404, admin=404),
     ("api.update_story", "PATCH"): signed_in(employee=404, curator=404, admin=404),
@@ -270,6 +272,7 @@ FOREIGN_SUBMITTED: dict[tuple[str, str], dict[str, Status]] = {
     ("stories.withdraw", "POST"): signed_in(employee=404, curator=404, admin=404),
     ("media.file", "GET"): signed_in(employee=404, curator={200, 302}, admin={200, 302}),
     ("media.story_media", "GET"): signed_in(employee=404, curator=200, admin=200),
+    ("media.remove", "POST"): signed_in(employee=404, curator=404, admin=404),
     ("api.get_story", "GET"): signed_in(employee=404, curator=200, admin=200),
     ("api.update_story", "PATCH"): signed_in(employee=404, curator=404, admin=404),
     ("api.add_media", "POST"): signed_in(employee=404, curator=404, admin=404),
@@ -561,6 +564,7 @@ BUILDERS: dict[str, Builder] = {
     "/stories/<id:story_id>/withdraw": _story(needs_submitted=True),
     "/media/<id:asset_id>/<rendition>": _photo,
     "/stories/<id:story_id>/media": _story(),
+    "/stories/<id:story_id>/media/<id:media_id>/remove": _story_and_photo,
     "/api/v1/tokens/<id:token_id>": _token,
     "/api/v1/stories/<id:story_id>": _story(),
     "/api/v1/stories/<id:story_id>/media": _story(),

@@ -90,6 +90,11 @@ ERROR_DETAILS: dict[str, dict[str, Any]] = {
     "size_mismatch": {"required": ["received", "length"], "properties": {
         "received": {"type": "integer"}, "length": {"type": "integer"}}},
     "rate_limited": {"properties": {"limit": {"type": "string"}}},
+    "videos_not_ready": {"required": ["processing", "failed"], "properties": {
+        "processing": {"type": "array", "items": {"type": "integer"},
+                       "description": "Media ids of videos still uploading or processing"},
+        "failed": {"type": "array", "items": {"type": "integer"},
+                   "description": "Media ids of videos that failed"}}},
 }
 
 
@@ -172,12 +177,39 @@ SCHEMAS: dict[str, Any] = {
                     "other token by a password change, signing out everywhere or deactivation"},
         "revoked_at": {"type": ["string", "null"], "format": "date-time"}}},
     "Media": {"type": "object", "required": ["id", "kind", "url", "width", "height"],
+              "description": "A photo, or a video (`kind`): a video has `status`, `error`, "
+                             "`duration`, `poster` and a `url` only once it is ready",
               "properties": {
                   "id": {"type": "integer"}, "kind": {"enum": ["photo", "video"]},
-                  "url": {"type": "string", "format": "uri"},
-                  "width": {"type": "integer"}, "height": {"type": "integer"},
+                  "url": {"type": ["string", "null"], "format": "uri",
+                          "description": "A photo's `large` rendition; a video's playable "
+                                         "MP4 (H.264/AAC, byte ranges), null until `ready`"},
+                  "width": {"type": ["integer", "null"]},
+                  "height": {"type": ["integer", "null"]},
                   "original_width": {"type": "integer"}, "original_height": {"type": "integer"},
-                  "duration": {"type": ["number", "null"], "description": "Vlogs only"},
+                  "status": {"enum": ["uploading", "processing", "ready", "failed"],
+                             "description": "Videos only: still uploading, being converted, "
+                                            "playable, or refused (see `error`)"},
+                  "error": {"type": ["object", "null"], "description": "Videos only, when "
+                            "failed: why, in the reader's language",
+                            "properties": {"code": {"enum": [
+                                "empty", "too_large", "not_a_video", "truncated", "no_video",
+                                "too_many_pixels", "too_long", "undecodable",
+                                "processing_failed", "original_lost"]},
+                                "message": {"type": "string"}}},
+                  "duration": {"type": ["number", "null"],
+                               "description": "Videos only: seconds, once processed"},
+                  "content_type": {"type": ["string", "null"],
+                                   "description": "Videos only: video/mp4 once ready"},
+                  "bytes": {"type": "integer", "description": "Videos only: the upload's size "
+                            "until processed, then the playable file's"},
+                  "poster": {"type": ["object", "null"], "description": "Videos only: the "
+                             "poster frame's photo renditions (large, feed, thumb, card)",
+                             "additionalProperties": {
+                                 "type": "object", "properties": {
+                                     "url": {"type": "string", "format": "uri"},
+                                     "width": {"type": "integer"},
+                                     "height": {"type": "integer"}}}},
                   "renditions": {"type": "object", "additionalProperties": {
                       "type": "object", "properties": {
                           "url": {"type": "string", "format": "uri"},
@@ -518,7 +550,9 @@ def _curation_paths(story: dict[str, Any]) -> dict[str, Any]:
             "description": "Anything but approve needs a comment. 409 `stale` when "
                            "`version` is not the story's, `illegal_transition` when someone "
                            "decided first; 403 `own_story` for a curator's own story unless "
-                           "an admin allows it; 422 `guidelines_block` with the findings.",
+                           "an admin allows it; 422 `guidelines_block` with the findings; "
+                           "409 `videos_not_ready` while a video is still processing or has "
+                           "failed (its author must remove it first).",
             "requestBody": _json_request({
                 "decision": {"enum": ["approve", "request_changes", "reject"]},
                 "comment": {"type": "string", "maxLength": 4000},

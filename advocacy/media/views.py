@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect, send_file
+from flask import Blueprint, Response, flash, jsonify, redirect, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -17,6 +18,7 @@ from advocacy.media.models import MediaAsset, MediaStatus
 from advocacy.media.operations import clock, removed_summary, video_error
 from advocacy.media.storage import StorageUnavailable, iter_chunks, storage
 from advocacy.security import accepts_token, public, requires
+from advocacy.stories import operations as stories
 from advocacy.stories.operations import story_for
 
 blueprint = Blueprint("media", __name__)
@@ -47,6 +49,21 @@ def story_media(story_id: int) -> Response:
     response = jsonify(body)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@blueprint.route("/stories/<id:story_id>/media/<id:media_id>/remove", methods=["POST"])
+@requires()
+def remove(story_id: int, media_id: int) -> BaseResponse:
+    """The story page's "Remove video" (and photo) button: the item and its files go."""
+    story = story_for(current_user, story_id)
+    stories.require_editable(current_user, story)
+    asset = next((asset for asset in story.media if asset.id == media_id), None)
+    if asset is None:
+        raise NotFound()
+    video = asset.is_video
+    stories.update_story(current_user, story, remove_media=[media_id])
+    flash(_("The video is removed.") if video else _("The photo is removed."), "success")
+    return redirect(url_for("stories.detail", story_id=story.id))
 
 
 @blueprint.route("/media/<id:asset_id>/<rendition>")

@@ -10,6 +10,7 @@ from advocacy import database as db
 from advocacy.accounts.models import CreditChoice
 from advocacy.ambassadors import operations as ambassadors
 from advocacy.errors import NotFound
+from advocacy.media.models import MediaStatus
 from advocacy.security import public
 from advocacy.sharing import operations as sharing
 from advocacy.stories.models import Story
@@ -45,11 +46,16 @@ def story(ref: str) -> tuple[str, int, dict[str, str]]:
     if not found.is_public:  # approved, but under embargo: it does not exist yet
         raise NotFound()
     credit = found.author.name if found.author.credit_as == CreditChoice.NAME else None
-    card = next((m for m in found.media if m.rendition("card")), None)
+    # A playable video leads the page and its link previews; the share card is a photo's, or
+    # else the first video's poster (the photo pipeline made its "card" rendition).
+    videos = [m for m in found.media
+              if m.is_video and m.status == MediaStatus.READY and m.rendition("video")]
+    card = next((m for m in found.media if not m.is_video and m.rendition("card")),
+                next((m for m in videos if m.rendition("card")), None))
     can_share = bool(current_user.is_authenticated
                      and ambassadors.ambassador_of(current_user) is not None)
     return render_template(
-        "public/story.html", story=found, credit=credit, card=card,
+        "public/story.html", story=found, credit=credit, card=card, videos=videos,
         canonical=sharing.public_story_url(found), description=description(found.body),
         base=sharing.public_base(), can_share=can_share), 200, _caching()
 
