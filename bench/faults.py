@@ -113,8 +113,9 @@ class Load:
     A scheduler puts each request's due time on a queue; a free thread sends it. When the hub
     stalls and every thread waits, the requests that fall due meanwhile wait on the queue, and
     their latency counts from their due time: the stall shows in full instead of being
-    sampled once per thread ("coordinated omission"). The gunicorn sync workers close every
-    connection after its answer, so each request opens its own.
+    sampled once per thread ("coordinated omission"). Each request opens its own connection
+    (``Connection: close``), as the sync workers want anyway: a kept-alive connection that the
+    server closes as idle just when a request goes out would count as a request unanswered.
     """
 
     def __init__(self, base_url: str, paths: Sequence[str], rate: float, threads: int,
@@ -174,7 +175,8 @@ class Load:
                 if connection is None:
                     connection = http.client.HTTPConnection(self.host, self.port,
                                                             timeout=REQUEST_TIMEOUT)
-                connection.request("GET", rng.choice(self.paths), headers=self.headers(rng))
+                connection.request("GET", rng.choice(self.paths),
+                                   headers={**self.headers(rng), "Connection": "close"})
                 response = connection.getresponse()
                 response.read()
                 status = response.status
@@ -212,7 +214,7 @@ class Upload:
     code: str  # the error code of a JSON error answer, else ""
 
 
-def test_photo() -> bytes:
+def sample_photo() -> bytes:
     """A 1024 x 768 JPEG (a gradient): small enough that processing it hardly loads a worker."""
     from PIL import Image
 
@@ -824,7 +826,8 @@ def faults(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     if not isinstance(journal, RedisJournal):
         raise BenchError(f"the click journal is {type(journal).__name__}, not the Redis stream")
     stack.callback(journal.close)
-    web_args = argparse.Namespace(workers=args.workers, worker_class="sync", threads=1)
+    web_args = argparse.Namespace(workers=args.workers, worker_class=args.worker_class,
+                                  threads=args.threads)
     web = stack.enter_context(gunicorn("hub", "wsgi:app", ROOT, env, tmp, web_args))
     workers = Workers(stack, env, tmp)
     workers.start()
@@ -834,7 +837,7 @@ def faults(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
 
     check_redirect(web.base_url, *chosen[0])
     hub.token = api_token(web.base_url)
-    hub.photo = test_photo()
+    hub.photo = sample_photo()
     sanity = Uploader(web.base_url, hub.token, hub.photo).once()
     if sanity.status != 201:
         raise BenchError(f"an upload with the bucket up answered {sanity.status} "
@@ -847,7 +850,9 @@ def faults(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     time.sleep(3)
     hub.settle(warm.stop())
 
-    print(f"hub: gunicorn -w {args.workers} (sync, worker timeout {GUNICORN_TIMEOUT:.0f} s), "
+    mode = (f"gthread, {args.threads} threads" if args.worker_class == "gthread"
+            else args.worker_class)
+    print(f"hub: gunicorn -w {args.workers} ({mode}, worker timeout {GUNICORN_TIMEOUT:.0f} s), "
           f"1 advocacy worker, ADVOCACY_CLICK_CLAIM_SECONDS={CLAIM_SECONDS}, "
           f"ADVOCACY_S3_TIMEOUT={app.config.get('S3_TIMEOUT', '(not a setting yet)')}, "
           f"{os.cpu_count()} CPUs")
@@ -891,6 +896,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="client threads sending the clicks (16)")
     parser.add_argument("--links", type=int, default=20, help="tracked links loaded (20)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    # sync is what the README's production command runs; gthread shows whether threads keep
+    # the redirect answering while a storage call hangs.
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync",
+                        help="gunicorn worker class (sync)")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per worker with --worker-class gthread (4)")
     return run("faults", measure, parser.parse_args(argv), tools=())
 
 
