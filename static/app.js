@@ -408,6 +408,12 @@
 
     function show(video) {
       var item = shown[video.id];
+      if (item && item.adopted && item.state === "uploading" && video.status !== "uploading" &&
+          unmatched.length) {
+        // The page listed this video as unfinished, and an upload from here just finished
+        // it: the page's row goes on, the upload's row goes.
+        unmatched.shift().node.remove();
+      }
       if (!item && unmatched.length) {
         item = unmatched.shift();
         item.id = video.id;
@@ -445,7 +451,7 @@
         var reason = video.error && video.error.message ? video.error.message : s.genericError;
         setState(item, "failed", fill(s.failed, { reason: reason }), !first);
       }
-      button(item, s.remove, function () { removeVideo(item); });
+      if (!item.adopted) { button(item, s.remove, function () { removeVideo(item); }); }
     }
 
     function poll() {
@@ -637,7 +643,8 @@
       });
       data.append("action", "save");
       Object.keys(extra || {}).forEach(function (name) { data.append(name, extra[name]); });
-      return fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+      // getAttribute: form.action is the form's "action" buttons, not its address.
+      return fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
         .then(function (response) {
           var found = /\/stories\/(\d+)$/.exec(new URL(response.url).pathname);
           if (response.redirected && found) { return found[1]; }
@@ -654,7 +661,7 @@
       storyId = id;
       box.setAttribute("data-story-id", id);
       var editUrl = fill(box.getAttribute("data-edit-url"), { id: id });
-      form.action = editUrl;
+      form.setAttribute("action", editUrl);
       history.replaceState(null, "", editUrl);
       var heading = document.querySelector("main h1");
       if (heading) { heading.textContent = s.editTitle; }
@@ -750,6 +757,23 @@
     // Leaving the page stops an upload (a reload can resume it): ask first.
     window.addEventListener("beforeunload", function (event) {
       if (active.length) { event.preventDefault(); event.returnValue = ""; }
+    });
+
+    // The videos the page was rendered with: polling updates them where they are.
+    form.querySelectorAll("[data-video-item]").forEach(function (node) {
+      var item = { node: node, adopted: true, id: parseInt(node.getAttribute("data-media-id"), 10),
+                   state: node.getAttribute("data-state") };
+      item.name = node.querySelector(".video-name");
+      item.status = node.querySelector(".video-status");
+      item.status.removeAttribute("role");  // announced through this widget's live region
+      item.media = node.querySelector(".video-media") || element("div", "video-media");
+      if (!item.media.parentNode) { node.insertBefore(item.media, item.status); }
+      item.bar = element("progress");
+      item.bar.hidden = true;
+      item.actions = element("div", "video-actions");
+      node.appendChild(item.actions);
+      if (item.state === "uploading") { item.status.textContent = s.stalled; }
+      shown[item.id] = item;
     });
 
     offerInterrupted();

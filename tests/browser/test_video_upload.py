@@ -263,3 +263,76 @@ def test_phone_upload_survives_going_offline_then_plays_with_its_poster(
     no_horizontal_scroll(page)
     # Chromium logs the request the dropped connection failed.
     assert problems.unexpected(r"ERR_INTERNET_DISCONNECTED") == []
+
+
+def test_in_dutch_a_new_story_is_saved_as_a_draft_first_and_a_reload_mid_upload_continues(
+    page: Page, context: BrowserContext, app: Flask, make_user: Callable[..., User],
+    problems: BrowserProblems, shot: Callable[[str], Path], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s3 = app.config["STORAGE"] == "s3"
+    if s3:
+        monkeypatch.setattr("advocacy.uploads.operations.PART_SIZE", 5 * 1024 * 1024)
+    clip = noisy_mp4(tmp_path / "winkelvloer.mp4", seconds=4.0 if s3 else 2.0)
+    queue_of(app).huey.flush()
+    sign_in(page, make_user())
+    page.get_by_role("button", name=re.compile(r"^NL\b")).click()
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    page.goto("/stories/new")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nieuw verhaal")
+    title, body = "Dertig seconden op de winkelvloer", "Gefilmd tijdens de ochtenddienst."
+    page.locator("[name=title]").fill(title)
+    page.locator("[name=body]").fill(body)
+    box = page.locator("[data-video-uploads]")
+    box.evaluate("box => box.setAttribute('data-chunk-size', String(128 * 1024))")
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page while uploading?"
+    watch = UploadWatch(page)
+    Connection(context, page, 300 * 1024 if not s3 else 1500 * 1024)
+
+    # Choosing a video on a story without an id saves the draft first, with what was typed,
+    # and the form goes on as that draft's edit page.
+    page.set_input_files("#video-file", clip)
+    expect(page).to_have_url(re.compile(r"/stories/\d+/edit$"))
+    story_id = int(re.findall(r"/stories/(\d+)/edit", page.url)[0])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verhaal bewerken")
+    expect(page.locator("form.story-form")).to_have_attribute(
+        "action", f"/stories/{story_id}/edit")
+    expect(page.locator("[name=title]")).to_have_value(title)
+    page.wait_for_function("() => document.querySelector('.video-item progress').value >= 25")
+    # Dutch numbers: a decimal comma in the speed, if it has decimals at all.
+    expect(page.locator(".video-item .video-status")).not_to_contain_text(".")
+    shot("video-07-nl-new-story-uploading")
+
+    # A reload stops the upload; the page then offers to continue it with the same file.
+    page.reload()
+    offer = page.locator(".video-item", has_text="winkelvloer.mp4")
+    expect(offer).to_contain_text("did not finish uploading")
+    expect(offer.get_by_role("button", name="Choose it again")).to_be_visible()
+    expect(page.get_by_role("group", name="Videos on this story")).to_be_visible()
+    no_horizontal_scroll(page)
+    shot("video-08-nl-offer-to-continue")
+    sent_before = watch.bytes_sent()
+    page.set_input_files("#video-file", clip)
+    status = page.locator("[data-video-item] .video-status")
+    expect(status).to_have_text("Uploaded. Preparing the video for playback…", timeout=30_000)
+    assert watch.creations == 1, "the reload made the upload start over"
+    if s3:
+        parts = -(-clip.stat().st_size // (5 * 1024 * 1024))
+        assert sorted(set(watch.parts_stored)) == list(range(1, parts + 1))
+    else:
+        offsets = watch.patch_offsets
+        assert offsets == sorted(offsets), f"the offset went back: {offsets}"
+        assert offsets[sent_before] > 0, "the first PATCH after the reload started from zero"
+    # One row for the video: the page's own, which the upload finished.
+    expect(page.locator(".video-item")).to_have_count(1)
+
+    assert run_video_tasks(app) == ["ready"]
+    expect(status).to_have_text(re.compile(r"^Ready · 0:0[2-4]$"))
+    expect(page.locator("[data-video-item] video")).to_have_attribute(
+        "poster", re.compile(r"/media/\d+/feed$"))
+    no_horizontal_scroll(page)
+    shot("video-09-nl-ready")
+    page.set_viewport_size(DESKTOP)
+    no_horizontal_scroll(page)
+    shot("video-09-nl-ready-desktop")
+    assert problems.unexpected(r"ERR_ABORTED|ERR_INTERNET_DISCONNECTED") == []
