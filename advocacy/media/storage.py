@@ -326,9 +326,11 @@ def _local_failure(action: str, key: str, exc: OSError) -> StorageUnavailable:
     return StorageUnavailable()
 
 
-#: The S3 attempts per call: one retry, for a storage that answered "slow down" or dropped
-#: a connection once.
-S3_ATTEMPTS = 2
+#: The S3 attempts per call, in all (botocore's ``total_max_attempts``; its ``max_attempts``
+#: counts retries *after* the first). One: against a hung bucket a retry only doubles the time
+#: a web worker is held, and a failed call is answered 503 with what was typed kept (pages),
+#: or tried again by its task (the worker).
+S3_ATTEMPTS = 1
 
 
 @register("s3")
@@ -336,11 +338,11 @@ class S3Storage(Storage):
     """Objects in an S3 bucket; the browser fetches private media by presigned URL.
 
     Every call gives up in bounded time: ``ADVOCACY_S3_TIMEOUT`` (3 s) for the connection
-    and for each wait on the socket, two attempts, botocore's backoff (at most 1 s) in
-    between. A hung bucket costs a call about 2 x 3 + 1 = 7 s, at worst 2 x (3 + 3 + 3)
-    + 1 = 19 s (connect, send and answer each just inside the limit), well inside
-    gunicorn's 30 s worker timeout; then the breaker answers the calls of the next
-    ``COOLDOWN_SECONDS`` at once.
+    and for each wait on the socket, one attempt. A hung bucket (it accepts connections but
+    never answers) costs a PUT about 1 s (botocore waits that long for ``100 Continue``
+    before it sends a body) + 3 s = 4 s, measured; at worst 3 + 3 + 3 s (connect, send and
+    answer each just inside the limit), well inside gunicorn's 30 s worker timeout; then the
+    breaker answers the calls of the next ``COOLDOWN_SECONDS`` at once.
     """
 
     def __init__(self, client: Any, bucket: str, presign_seconds: int,
@@ -366,7 +368,7 @@ class S3Storage(Storage):
                 signature_version="s3v4",
                 connect_timeout=timeout,
                 read_timeout=timeout,
-                retries={"max_attempts": S3_ATTEMPTS, "mode": "standard"},
+                retries={"total_max_attempts": S3_ATTEMPTS, "mode": "standard"},
                 s3={"addressing_style": "path"},
             ),
         )
