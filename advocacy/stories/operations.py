@@ -129,7 +129,9 @@ def update_story(actor: User, story: Story, *, title: str | None = None,
     check_text(title, body, errors)
     chosen = resolve_topics(topics, errors) if topics is not None else None
     _raise(errors)
-    remaining = len([m for m in story.media if m.id not in set(remove_media)])
+    # Videos have their own limit (MAX_VIDEOS): only photos count towards MAX_PHOTOS.
+    remaining = len([m for m in story.media
+                     if m.id not in set(remove_media) and not m.is_video])
     checked = media.check_photos(photos, already=remaining)
     changes: set[str] = set()
     if title is not None and clean_line(title) != story.title:

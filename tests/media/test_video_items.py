@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -196,3 +197,30 @@ def test_a_video_removed_while_processing_leaves_no_files(
     assert stored_files(app) == before
     with app.app_context():
         assert storage().exists(item.original_key or "") is False
+
+
+def test_videos_do_not_use_up_the_photo_allowance(
+        app: Flask, make_user: Callable[..., User], draft: Callable[[User], int]) -> None:
+    from werkzeug.datastructures import FileStorage
+
+    from advocacy.stories.operations import update_story
+    from tests.conftest import photo_bytes
+
+    author = make_user()
+    story_id = draft(author)
+    _start(app, story_id, author)
+    _start(app, story_id, author)
+    app.config["MAX_PHOTOS"], limit = 2, app.config["MAX_PHOTOS"]
+    try:
+        with app.app_context():
+            story = db.session.get(Story, story_id)
+            assert story is not None
+            photos = [FileStorage(io.BytesIO(photo_bytes()), filename=f"{n}.jpg",
+                                  content_type="image/jpeg") for n in range(2)]
+            update_story(db.session.get(User, author.id), story,  # type: ignore[arg-type]
+                         photos=photos, consent=True)
+            db.commit()
+            kinds = sorted(m.kind for m in story.media)
+    finally:
+        app.config["MAX_PHOTOS"] = limit
+    assert kinds == ["photo", "photo", "video", "video"]
