@@ -519,7 +519,12 @@
       item.state = "processing";
       // From here on the hub's list drives this row: by the media id the upload answered
       // with, or else as the next video the list shows that this page did not know.
-      if (upload.mediaId) {
+      var listed = upload.mediaId && shown[upload.mediaId];
+      if (listed) {  // the page listed it as unfinished: that row goes on, this one goes
+        item.node.remove();
+        listed.state = "processing";
+        setState(listed, "processing", s.processing, false);
+      } else if (upload.mediaId) {
         item.id = upload.mediaId;
         shown[upload.mediaId] = item;
       } else {
@@ -603,6 +608,7 @@
         endpoint: box.getAttribute("data-s3-endpoint"),
         story: String(storyId),
         headers: { "X-CSRFToken": csrf },
+        parallel: parseInt(box.getAttribute("data-parallel-parts"), 10) || undefined,
         onProgress: meter(item),
         onWaiting: function (delay) { waiting(item, delay); },
         onResumed: function () { setState(item, "waiting", s.resuming, true); },

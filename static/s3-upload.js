@@ -173,7 +173,7 @@
       });
     }
     var workers = [];
-    for (var i = 0; i < PARALLEL; i++) { workers.push(worker()); }
+    for (var i = 0; i < (self.options.parallel || PARALLEL); i++) { workers.push(worker()); }
     return Promise.all(workers);
   };
 
