@@ -169,8 +169,13 @@ def patch(upload_id: str) -> Response:
     offset = _whole_number("Upload-Offset", request.headers.get("Upload-Offset"))
     checksum = _checksum()
     upload = uploads.upload_for(current_user, upload_id)
-    upload = uploads.receive_chunk(upload, offset=offset, stream=request.stream,
-                                   content_length=request.content_length, checksum=checksum)
+    # With a Content-Length the server's own input, read to exactly that length (werkzeug's
+    # guarded stream copies every piece once more; the length is checked against the
+    # upload's, and so against ADVOCACY_MAX_VIDEO_BYTES); a chunked body through the guard.
+    length = request.content_length
+    stream = request.input_stream if length is not None else request.stream
+    upload = uploads.receive_chunk(upload, offset=offset, stream=stream, content_length=length,
+                                   checksum=checksum)
     return _empty(204, {"Upload-Offset": str(upload.offset), **_expires_header(upload)})
 
 
