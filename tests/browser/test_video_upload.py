@@ -27,9 +27,10 @@ from advocacy.accounts.models import User
 from advocacy.media.models import MediaAsset
 from advocacy.media.storage import S3Storage, storage
 from advocacy.queue import queue_of
+from advocacy.stories.models import Story
 from advocacy.stories.operations import create_story
 from tests.browser.conftest import PHONE, BrowserProblems, sign_in
-from tests.media.videos import picture, tone
+from tests.media.videos import picture, tone, truncated_mp4
 
 pytestmark = pytest.mark.browser
 
@@ -289,6 +290,44 @@ def test_phone_upload_survives_going_offline_then_plays_with_its_poster(
     no_horizontal_scroll(page)
     # Chromium logs the request the dropped connection failed.
     assert problems.unexpected(r"ERR_INTERNET_DISCONNECTED") == []
+
+
+def test_a_video_the_hub_cannot_use_says_why_and_removing_it_keeps_the_text(
+    page: Page, app: Flask, make_user: Callable[..., User], problems: BrowserProblems,
+    shot: Callable[[str], Path], tmp_path: Path, bucket_takes_parts: bool,
+) -> None:
+    clip = truncated_mp4(tmp_path / "copied-half.mp4")
+    queue_of(app).huey.flush()
+    user = make_user()
+    story_id = draft_of(app, user)
+    sign_in(page, user)
+    page.goto(f"/stories/{story_id}/edit")
+    page.set_input_files("#video-file", clip)
+    item = page.locator(".video-item")
+    status = item.locator(".video-status")
+    expect(status).to_have_text("Uploaded. Preparing the video for playback…")
+    assert run_video_tasks(app) == ["failed"]
+    expect(status).to_have_text(
+        "This video cannot be used: This video is incomplete: the file was cut short, perhaps "
+        "while it was copied. Upload it again from the phone or camera that recorded it.")
+    expect(page.locator("[data-video-announce]")).to_contain_text("This video is incomplete")
+    no_horizontal_scroll(page)
+    shot("video-10-failed")
+
+    # Removing it saves the draft through the form, with what was typed meanwhile.
+    page.get_by_label("Title").fill("Thirty seconds on the shop floor, take two")
+    item.get_by_role("button", name="Remove video").click()
+    expect(item).to_have_count(0)
+    expect(page.locator("[data-video-announce]")).to_have_text("The video is removed.")
+    with app.app_context():
+        story = db.session.get(Story, story_id)
+        assert story is not None
+        assert story.title == "Thirty seconds on the shop floor, take two"
+        assert [m.kind for m in story.media] == []
+    page.reload()
+    expect(page.get_by_label("Title")).to_have_value("Thirty seconds on the shop floor, take two")
+    expect(page.locator(".video-item")).to_have_count(0)
+    assert problems.unexpected() == []
 
 
 def test_in_dutch_a_new_story_is_saved_as_a_draft_first_and_a_reload_mid_upload_continues(
