@@ -65,6 +65,20 @@ S3_TARGET = 0.80
 RSS_TARGET_MB = 150.0
 PASSWORD = "bench password 123"
 
+SINK_APP = '''"""The ceiling: a WSGI app that reads a request body in 1 MiB pieces and drops it."""
+
+
+def app(environ, start_response):
+    body, length = environ["wsgi.input"], int(environ.get("CONTENT_LENGTH") or 0)
+    while length > 0:
+        piece = body.read(min(length, 1024 * 1024))
+        if not piece:
+            break
+        length -= len(piece)
+    start_response("200 OK", [("Content-Length", "0")])
+    return [b""]
+'''
+
 
 def make_source(path: Path, size: int) -> None:
     """``size`` random bytes (incompressible, like video) written in 8 MiB blocks."""
@@ -169,6 +183,22 @@ def tus_upload(base_url: str, token: str, story_id: int, source: Path) -> float:
         offset = int(answer.getheader("Upload-Offset") or "0")
     elapsed = time.perf_counter() - started
     connection.close()
+    return elapsed
+
+
+def sink_seconds(base_url: str, source: Path) -> float:
+    """One PUT of the whole file to the bare sink app: what gunicorn takes in at most."""
+    size = source.stat().st_size
+    address = urlsplit(base_url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=300,
+                                            blocksize=READ)
+    started = time.perf_counter()
+    answer = request(connection, "PUT", "/", {"Content-Length": str(size)},
+                     FileSlice(source, 0, size))
+    elapsed = time.perf_counter() - started
+    connection.close()
+    if answer.status != 200:
+        raise BenchError(f"the sink answered {answer.status}")
     return elapsed
 
 
@@ -302,14 +332,21 @@ def measure_tus(args: argparse.Namespace, tmp: Path, stack: ExitStack, source: P
     env, app = prepare_hub(tmp / "local", **settings)
     token, stories = seed_author(app, args.rounds)
     server = serve(stack, "hub-local", env, tmp)
-    tus_runs, cp_runs, cp_sync_runs = [], [], []
+    (tmp / "sink").mkdir()
+    (tmp / "sink" / "sink.py").write_text(SINK_APP)
+    options = argparse.Namespace(workers=1, worker_class="sync", threads=1)
+    sink = stack.enter_context(gunicorn("sink", "sink:app", tmp / "sink", env, tmp, options))
+    wait_ready(sink, "/", 1)
+    tus_runs, cp_runs, cp_sync_runs, sink_runs = [], [], [], []
     for round_, story_id in enumerate(stories, 1):
         cp_sync_runs.append(copy_seconds(source, tmp / "copy.bin", durable=True))
         cp_runs.append(copy_seconds(source, tmp / "copy.bin", durable=False))
+        sink_runs.append(sink_seconds(sink.base_url, source))
         tus_runs.append(tus_upload(server.base_url, token, story_id, source))
         print(f"  round {round_}: tus {size / MiB / tus_runs[-1]:7.0f} MiB/s  "
               f"cp+sync {size / MiB / cp_sync_runs[-1]:7.0f} MiB/s  "
-              f"cp {size / MiB / cp_runs[-1]:7.0f} MiB/s", flush=True)
+              f"cp {size / MiB / cp_runs[-1]:7.0f} MiB/s  "
+              f"gunicorn sink {size / MiB / sink_runs[-1]:7.0f} MiB/s", flush=True)
         key = stored_key(app, story_id)
         stored = Path(env["ADVOCACY_UPLOADS_DIR"]) / key
         if sha256_of(stored.open("rb")) != source_sha:
@@ -322,6 +359,10 @@ def measure_tus(args: argparse.Namespace, tmp: Path, stack: ExitStack, source: P
     print(f"cp + sync            {size / MiB / cp_sync:7.0f} MiB/s   tus/cp+sync = "
           f"{ratio:.0%}  target >= {TUS_TARGET:.0%}  {verdict(ratio >= TUS_TARGET)}")
     print(f"cp (page cache only) {size / MiB / cp:7.0f} MiB/s   tus/cp = {cp / tus:.0%}")
+    ceiling = min(sink_runs)
+    print(f"gunicorn body sink   {size / MiB / ceiling:7.0f} MiB/s   tus/sink = "
+          f"{ceiling / tus:.0%} (a bare app that only reads the body: the ceiling of a "
+          "sync worker)")
     print(f"web worker peak RSS  {rss_local:7.1f} MB   target < {RSS_TARGET_MB:.0f} MB  "
           f"{verdict(rss_local < RSS_TARGET_MB)}")
     return [("tus", ratio >= TUS_TARGET), ("rss local", rss_local < RSS_TARGET_MB)]
