@@ -734,6 +734,19 @@
       if (item) { item.node.remove(); delete offers[file.name + "/" + file.size]; }
     }
 
+    // Offer an interrupted tus upload only while the hub still has it (not expired, not
+    // removed with its video).
+    function stillThere(entry, key) {
+      fetch(entry.uploadUrl, { method: "HEAD", credentials: "same-origin",
+                               headers: { "Tus-Resumable": "1.0.0" } })
+        .then(function (response) {
+          if (response.ok) { offer(entry.metadata.filename, entry.size, key, null); }
+          else if (response.status === 404 || response.status === 410) {
+            localStorage.removeItem(key);
+          }
+        }, function () { offer(entry.metadata.filename, entry.size, key, null); });
+    }
+
     function offerInterrupted() {
       if (!storyId) { return; }
       if (box.getAttribute("data-upload-protocol") === "s3") {
@@ -748,7 +761,7 @@
         if (key.indexOf(prefix) !== 0) { continue; }
         try {
           var entry = JSON.parse(localStorage.getItem(key));
-          offer(entry.metadata.filename, entry.size, key, null);
+          stillThere(entry, key);
         } catch (e) { localStorage.removeItem(key); }
       }
     }

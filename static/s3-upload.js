@@ -76,7 +76,9 @@
     if (stored && new Date(stored.expires_at) > new Date()) {
       // Reconcile with the bucket: a part PUT just before the reload may be there already,
       // and one remembered here may have gone with an abort.
-      begun = self.api("GET", "/" + stored.id + "/parts").then(function (answer) {
+      begun = self.withRetry(function () {
+        return self.api("GET", "/" + stored.id + "/parts");
+      }).then(function (answer) {
         stored.parts = (answer.parts || []).map(function (p) {
           return { number: p.number, etag: p.etag };
         });
@@ -92,9 +94,11 @@
     }
     begun.then(function (state) {
       if (state) { return state; }
-      return self.api("POST", "/s3", {
-        filename: self.file.name, filetype: self.file.type || "application/octet-stream",
-        size: self.file.size, story: self.options.story,
+      return self.withRetry(function () {
+        return self.api("POST", "/s3", {
+          filename: self.file.name, filetype: self.file.type || "application/octet-stream",
+          size: self.file.size, story: self.options.story,
+        });
       }).then(function (created) {
         return { id: created.id, media_id: created.media_id, part_size: created.part_size,
                  parts_count: created.parts_count, expires_at: created.expires_at, parts: [] };
