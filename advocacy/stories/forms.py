@@ -24,6 +24,6 @@ class StoryForm(FlaskForm):
     topics = CheckboxList(_l("Topics"), choices=[])
     photos = MultipleFileField(_l("Photos"))
     camera = MultipleFileField(_l("Take a photo"))
-    consent = BooleanField(_l("The people shown in these photos agreed to be shown."))
+    consent = BooleanField(_l("The people shown in these photos and videos agreed to be shown."))
     remove_media = SelectMultipleField(_l("Remove"), choices=[], coerce=str)
     explanation = TextAreaField(_l("Why should it go out as it is?"))
