@@ -784,10 +784,13 @@ def _upload_paths() -> dict[str, Any]:
                                  "`Tus-Version: 1.0.0`"}
     offset = {"Upload-Offset": {"schema": {"type": "integer"},
                                 "description": "Bytes the hub holds"}}
-    expires = {"Upload-Expires": {"schema": {"type": "string"},
+    about = {"Upload-Expires": {"schema": {"type": "string"},
                                   "description": "RFC 9110 date after which an unfinished "
                                                  "upload is removed (each chunk or part URL "
                                                  "moves it on)"}}
+    about["Upload-Media-Id"] = {"schema": {"type": "integer"},
+                                  "description": "The story's video item this upload fills "
+                                                 "(the hub's own header)"}
     auth: list[dict[str, list[str]]] = [{"bearer": []}, {"session": [], "csrf": []}]
     storage_down = _refusals({503: ("database_unavailable", "storage_unavailable")})
     gone = {"410": _error("The upload expired (it is removed within the hour): "
@@ -833,7 +836,7 @@ def _upload_paths() -> dict[str, Any]:
                     "201": {"description": "Created", "headers": {
                         "Location": {"schema": {"type": "string"},
                                      "description": "/api/v1/uploads/{upload_id}"},
-                        **expires}},
+                        **about}},
                     **_refusals({400: ("invalid_header", "invalid_metadata", "missing_story",
                                        "defer_length_unsupported", "csrf"),
                                  **SIGNED_IN, 404: ("not_found",),
@@ -846,7 +849,7 @@ def _upload_paths() -> dict[str, Any]:
                      "parameters": [tus_header],
                      "responses": {"200": {"description": "Its offset (with "
                                                           "`Cache-Control: no-store`)",
-                                           "headers": {**offset, **expires, "Upload-Length": {
+                                           "headers": {**offset, **about, "Upload-Length": {
                                                "schema": {"type": "integer"}}}},
                                    **_errors(401, 404), **gone}},
             "patch": {
@@ -871,7 +874,7 @@ def _upload_paths() -> dict[str, Any]:
                     "application/offset+octet-stream": {
                         "schema": {"type": "string", "format": "binary"}}}},
                 "responses": {
-                    "204": {"description": "Stored", "headers": {**offset, **expires}},
+                    "204": {"description": "Stored", "headers": {**offset, **about}},
                     **_refusals({400: ("invalid_header", "checksum_unsupported", "csrf"),
                                  **SIGNED_IN, 404: ("not_found",),
                                  409: ("offset_mismatch", "not_tus", "tail_missing"),

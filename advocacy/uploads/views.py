@@ -90,10 +90,15 @@ def _story_id(raw: str | int | None) -> int:
     return int(text)
 
 
-def _expires_header(upload: VideoUpload) -> dict[str, str]:
-    if upload.completed_at is not None:
-        return {}
-    return {"Upload-Expires": http_date(as_utc(upload.expires_at))}
+def _upload_headers(upload: VideoUpload) -> dict[str, str]:
+    """When an unfinished upload expires, and (not tus's, the hub's own) which item of the
+    story it fills, so that a page can follow that item's processing."""
+    headers = {}
+    if upload.completed_at is None:
+        headers["Upload-Expires"] = http_date(as_utc(upload.expires_at))
+    if upload.media_id is not None:
+        headers["Upload-Media-Id"] = str(upload.media_id)
+    return headers
 
 
 def _empty(status: int, headers: dict[str, str]) -> Response:
@@ -130,7 +135,7 @@ def create() -> Response:
     upload = uploads.create_tus_upload(current_user, _story_id(metadata.get("story")),
                                        length=length, filetype=metadata.get("filetype"))
     return _empty(201, {"Location": url_for("uploads.status", upload_id=upload.id),
-                        **_expires_header(upload)})
+                        **_upload_headers(upload)})
 
 
 @blueprint.route(ONE_URL, methods=["HEAD"], endpoint="status", provide_automatic_options=False)
@@ -139,7 +144,7 @@ def create() -> Response:
 def status(upload_id: str) -> Response:
     upload = uploads.upload_for(current_user, upload_id)
     return _empty(200, {"Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
-                        "Cache-Control": "no-store", **_expires_header(upload)})
+                        "Cache-Control": "no-store", **_upload_headers(upload)})
 
 
 def _checksum() -> tuple[str, bytes] | None:
@@ -176,7 +181,7 @@ def patch(upload_id: str) -> Response:
     stream = request.input_stream if length is not None else request.stream
     upload = uploads.receive_chunk(upload, offset=offset, stream=stream, content_length=length,
                                    checksum=checksum)
-    return _empty(204, {"Upload-Offset": str(upload.offset), **_expires_header(upload)})
+    return _empty(204, {"Upload-Offset": str(upload.offset), **_upload_headers(upload)})
 
 
 @blueprint.route(ONE_URL, methods=["DELETE"], endpoint="terminate",

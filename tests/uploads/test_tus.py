@@ -60,6 +60,7 @@ def test_a_video_arrives_in_chunks_and_goes_to_processing(
     url = response.headers["Location"]
     [video] = videos_of(app, who.story_id)
     assert video.status == MediaStatus.UPLOADING
+    assert response.headers["Upload-Media-Id"] == str(video.id)
 
     head = client.head(url, headers={**TUS, **who.auth})
     assert head.status_code == 200
