@@ -596,18 +596,19 @@ BUILDERS: dict[str, Builder] = {
     "/api/v1/shares/<id:share_id>/posted": _share,
     "/api/v1/stories/<id:story_id>/travel": _approved_story,
     "/api/v1/stories/<id:story_id>/retract": _approved_story,
-    "/api/v1/uploads/<upload_id>": lambda world, target: {"upload_id": _upload(world)},
-    "/api/v1/uploads/<upload_id>/parts": lambda world, target: {"upload_id": _upload(world)},
+    "/api/v1/uploads/<upload_id>": lambda world, target: {"upload_id": _upload(world, "tus")},
+    "/api/v1/uploads/<upload_id>/parts": lambda world, target: {
+        "upload_id": _upload(world, "s3")},
     "/api/v1/uploads/<upload_id>/parts/<int:number>": lambda world, target: {
-        "upload_id": _upload(world), "number": 1},
+        "upload_id": _upload(world, "s3"), "number": 1},
     "/api/v1/uploads/<upload_id>/complete": lambda world, target: {
-        "upload_id": _upload(world)},
+        "upload_id": _upload(world, "s3")},
 }
 
 
-def _upload(world: World) -> str:
-    """An unfinished video upload for a draft of the owner's: presigned multipart on S3, tus
-    on local files."""
+def _upload(world: World, protocol: Literal["tus", "s3"]) -> str:
+    """An unfinished video upload for a draft of the owner's: tus, or presigned multipart
+    (on local files, where there is none, tus again)."""
     from advocacy.media.storage import S3Storage, storage
     from advocacy.uploads.operations import create_s3_upload, create_tus_upload
 
@@ -615,7 +616,8 @@ def _upload(world: World) -> str:
     with world.app.app_context():
         user = db.session.get(User, world.owner.id)
         assert user is not None
-        make = create_s3_upload if isinstance(storage(), S3Storage) else create_tus_upload
+        presigned = protocol == "s3" and isinstance(storage(), S3Storage)
+        make = create_s3_upload if presigned else create_tus_upload
         upload_id = make(user, story.id, length=100, filetype="video/mp4").id
         db.commit()
     return upload_id
