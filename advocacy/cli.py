@@ -290,6 +290,36 @@ def clicks_store() -> None:
     click.echo(f"Stored {stored} click(s); {storer.journal.waiting()} waiting.")
 
 
+@click.group("tokens")
+def tokens_group() -> None:
+    """Connected accounts' tokens and app secrets, encrypted at rest (ADVOCACY_TOKEN_KEYS)."""
+
+
+@tokens_group.command("rotate")
+@with_appcontext
+def tokens_rotate() -> None:
+    """Re-encrypt every stored token and app secret with the first key of
+    ADVOCACY_TOKEN_KEYS; afterwards the keys after it can be removed.
+
+    Prints counts only. Values no key decrypts are left as they are, counted, and make
+    the command fail.
+    """
+    from advocacy.keyring import rotate_all
+
+    report = rotate_all(db.session())
+    db.commit()
+    for column in report:
+        click.echo(f"{column.table}.{column.column}: re-encrypted {column.rotated} value(s)"
+                   + (f", {column.unreadable} no key decrypts" if column.unreadable else ""))
+    rotated = sum(column.rotated for column in report)
+    unreadable = sum(column.unreadable for column in report)
+    click.echo(f"Re-encrypted {rotated} value(s) in {len(report)} column(s) with the newest key.")
+    if unreadable:
+        raise click.ClickException(
+            f"{unreadable} value(s) no key decrypts were left as they are: keep the key that "
+            "encrypted them, or have those accounts connected again.")
+
+
 @click.command("compile-translations")
 def compile_translations() -> None:
     """Compile the Dutch (and any other) message catalogs."""
@@ -302,7 +332,8 @@ def compile_translations() -> None:
 def register(app: Flask) -> None:
     """Attach the hub's command groups to ``app.cli``."""
     for group in (db_group, users_group, topics_group, guidelines_group, stories_group,
-                  media_group, demo_command, worker_command, clicks_group, compile_translations):
+                  media_group, demo_command, worker_command, clicks_group, tokens_group,
+                  compile_translations):
         app.cli.add_command(group)
 
 

@@ -30,6 +30,13 @@ def _token_days(value: str) -> int:
     return days
 
 
+def _token_keys(value: str) -> tuple[str, ...]:
+    """Fernet keys, newest first; a bad entry is named by its position, never by its value."""
+    from advocacy.keyring import parse_keys  # cryptography is loaded only when keys are set
+
+    return parse_keys(value)
+
+
 @dataclass(frozen=True)
 class Setting:
     """One configuration key: its Flask config name, parser, default and meaning."""
@@ -43,6 +50,16 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", str, None,
             "Signs sessions and CSRF tokens. Unset: a random key is kept in the instance folder."),
+    Setting("TOKEN_KEYS", _token_keys, None,
+            "Keys that encrypt connected accounts' tokens and app secrets in the database: "
+            "comma-separated Fernet keys (`python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'`); the first encrypts, all decrypt. "
+            "Unset: a key is kept in the instance folder. After putting a new key first, run "
+            "`advocacy tokens rotate`, then remove the old one."),
+    Setting("ALLOW_PRIVATE_HOSTS", _bool, False,
+            "UNSAFE, for tests and staging only: let calls to servers people name (a Mastodon "
+            "server, a Bluesky PDS) use http, ports, IP addresses and private or loopback "
+            "addresses."),
     Setting("DATABASE_URL", str, None,
             "SQLAlchemy URL. Unset: SQLite (WAL mode) at instance/advocacy.db."),
     Setting("DATABASE_TIMEOUT", float, 5.0,
