@@ -263,8 +263,10 @@ class FakeBluesky(FakeNetwork):
         if not isinstance(text, str):
             raise self.invalid(f"{where}/text must be a string")
         raw = text.encode("utf-8")
-        if len(regex.findall(r"\X", text)) > 300 or len(raw) > 3000:
+        if len(regex.findall(r"\X", text)) > 300:
             raise self.invalid(f"{where}/text must not be longer than 300 graphemes")
+        if len(raw) > 3000:
+            raise self.invalid(f"{where}/text must not be longer than 3000 characters")
         try:
             datetime.fromisoformat(str(record.get("createdAt", "")).replace("Z", "+00:00"))
         except ValueError as error:

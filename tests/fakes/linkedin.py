@@ -157,7 +157,7 @@ class FakeLinkedIn(FakeNetwork):
             # A refreshed access token gets 60 fresh days; the refresh token keeps its clock.
             refresh.pair = access.value
             body["refresh_token"] = refresh.value
-            body["refresh_token_expires_in"] = int(refresh.expires_at - self.now())
+            body["refresh_token_expires_in"] = round(refresh.expires_at - self.now())
         return self.json(body)
 
     def issue_tokens(self, member: Member | None = None,
