@@ -16,9 +16,9 @@ from advocacy.ambassadors.models import Ambassador, ambassador_topics
 from advocacy.database import as_utc, utcnow
 from advocacy.errors import Message, Rejected
 from advocacy.memo import Memo
+from advocacy.outbound import parse_instance
 from advocacy.paging import MAX_PER_PAGE, Window
 from advocacy.sharing.models import Share
-from advocacy.sharing.networks import parse_instance
 from advocacy.signals import ambassador_opted_in, ambassador_opted_out
 from advocacy.stories import operations as stories
 from advocacy.stories.models import Story, story_topics

@@ -1,5 +1,5 @@
-"""The networks an ambassador shares to: how each counts a text, its share link, and the
-ambassador's own Mastodon server.
+"""The networks an ambassador shares to: how each counts a text and its share link (the
+ambassador's own Mastodon server is read by :func:`advocacy.outbound.parse_instance`).
 
 Pure functions, no app needed; see ``/work/shared/networks.md`` §2.4, §3.3, §4.3 and §6
 for the rules followed here.
@@ -7,10 +7,7 @@ for the rules followed here.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, TypeAlias, assert_never
@@ -23,6 +20,10 @@ from twitter_text import parse_tweet
 from twitter_text.regexp.spaces_group import spaces_group
 
 from advocacy.errors import Rejected
+
+# The Mastodon server's name is checked where every outgoing call is: kept importable here.
+from advocacy.outbound import parse_instance as parse_instance
+from advocacy.outbound import resolves_publicly as resolves_publicly
 
 
 class Network(StrEnum):
@@ -278,156 +279,3 @@ def intent_url(network: Network, *, text: str, url: str, title: str,
             return f"mailto:?subject={quote(title, safe='')}&body={quote(body, safe='')}"
         case _:
             assert_never(network)
-
-
-# -- the ambassador's Mastodon server -----------------------------------------------------------
-
-MAX_INSTANCE_INPUT = 512
-MAX_HOST_NAME = 253
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
-_HANDLE_USER = re.compile(r"@?[A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*")
-_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-# WHATWG URL parsing reads a host whose last label is a number (decimal, 0x hex, octal) as
-# an IPv4 address: "2130706433", "0x7f.1" and "127.1" all mean 127.0.0.1 to a browser.
-_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
-# Names that only mean something inside a network (RFC 6761, RFC 6762 appendix G, RFC 8375,
-# ICANN's .internal) and Tor's .onion.
-_PRIVATE_SUFFIXES = ("localhost", "localdomain", "local", "internal", "lan", "home", "corp",
-                     "intranet", "private", "home.arpa", "onion")
-_REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"}
-
-
-_INSTANCE_MESSAGES: dict[str, LazyString] = {
-    "missing": _l("Name your Mastodon server, such as mastodon.social."),
-    "too_long": _l("That server name is too long."),
-    "characters": _l("A server name cannot contain spaces or invisible characters."),
-    "scheme": _l("Give the server's name, such as mastodon.social, or its https:// address."),
-    "path": _l("Give just the server's name, such as mastodon.social, without a path."),
-    "query": _l("Give just the server's name, such as mastodon.social, without a ? and what "
-                "follows."),
-    "fragment": _l("Give just the server's name, such as mastodon.social, without a # and "
-                   "what follows."),
-    "userinfo": _l("Leave out any user name or password: give just the server's name, such "
-                   "as mastodon.social."),
-    "port": _l("Leave out the port number: give just the server's name, such as "
-               "mastodon.social."),
-    "ip_address": _l("Give the server's name, not its IP address."),
-    "invalid": _l("That is not a server name: use letters, digits, hyphens and dots, such as "
-                  "mastodon.social."),
-    "private": _l("That name only works inside a private network: give the name of a public "
-                  "Mastodon server."),
-    "single_label": _l("Give the server's full name, with its domain, such as "
-                       "mastodon.social."),
-}
-
-
-def _bad_instance(reason: str) -> Rejected:
-    """Rejected for the instance field; ``details["reason"]`` says which rule refused it."""
-    return Rejected("invalid_instance", _INSTANCE_MESSAGES[reason], field="mastodon_instance",
-                    details={"reason": reason})
-
-
-def parse_instance(raw: object) -> str:
-    """The ambassador's Mastodon server as a bare, lower-case ASCII host name.
-
-    Accepts "mastodon.social", "https://mastodon.social/", "@someone@mastodon.social" and
-    international names (stored as punycode). Refuses anything that could point a link or a
-    later server-side call elsewhere: IP addresses in any form, private names, user info,
-    ports, paths, other schemes. This is syntax only; see :func:`resolves_publicly`.
-    """
-    if not isinstance(raw, str) or not raw.strip():
-        raise _bad_instance("missing")
-    value = raw.strip()
-    if len(value) > MAX_INSTANCE_INPUT:
-        raise _bad_instance("too_long")
-    if any(ch.isspace() or unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in value):
-        raise _bad_instance("characters")
-    scheme = _SCHEME.match(value)
-    if scheme:
-        if scheme.group(1).lower() not in ("http", "https"):
-            raise _bad_instance("scheme")
-        value = value[scheme.end():]
-    host = _host_part(value.removesuffix("/"), has_scheme=scheme is not None)
-    return _checked_host_name(host.removesuffix("."))  # "mastodon.social." is the same name
-
-
-def _host_part(value: str, *, has_scheme: bool) -> str:
-    """The host in ``value`` (the address without its scheme), refusing everything around it."""
-    after_host = re.search(r"[/?#]", value)
-    if after_host:
-        raise _bad_instance({"/": "path", "?": "query", "#": "fragment"}[after_host.group()])
-    if "@" in value:
-        user, _, value = value.rpartition("@")
-        # "@someone@mastodon.social" is a handle; "user:secret@host" is user info.
-        if has_scheme or not _HANDLE_USER.fullmatch(user):
-            raise _bad_instance("userinfo")
-    if "[" in value or "]" in value or _is_ip_address(value):
-        raise _bad_instance("ip_address")
-    if ":" in value:
-        raise _bad_instance("port" if re.fullmatch(r"[^:]*:[0-9]*", value) else "scheme")
-    return value
-
-
-def _checked_host_name(host: str) -> str:
-    if len(host) > MAX_HOST_NAME:
-        raise _bad_instance("too_long")
-    try:
-        # The idna codec (IDNA 2003) also maps full-width forms, so "１２７.０.０.１"
-        # becomes 127.0.0.1 here and is caught as an address below.
-        name = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise _bad_instance("invalid") from None
-    if len(name) > MAX_HOST_NAME:
-        raise _bad_instance("too_long")
-    labels = name.split(".")
-    if _is_ip_address(name) or _NUMERIC_LABEL.fullmatch(labels[-1]):
-        raise _bad_instance("ip_address")
-    if not all(_LABEL.fullmatch(label) for label in labels):
-        raise _bad_instance("invalid")
-    if name in _PRIVATE_SUFFIXES or name.endswith(tuple("." + s for s in _PRIVATE_SUFFIXES)):
-        raise _bad_instance("private")
-    if len(labels) < 2:
-        raise _bad_instance("single_label")
-    return name
-
-
-def _is_ip_address(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def resolves_publicly(host: str) -> bool:
-    """Whether every address ``host`` resolves to is a public one (for server-side calls).
-
-    Checked once, this does not stop DNS rebinding: a caller must connect to the address
-    checked here, not resolve the name again.
-    """
-    try:
-        infos = socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError, ValueError):
-        return False
-    addresses = {str(info[4][0]) for info in infos}
-    return bool(addresses) and all(_is_public(address) for address in addresses)
-
-
-def _is_public(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone is no part of it
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        # An IPv4 address inside an IPv6 one reaches that IPv4 host (before Python 3.13,
-        # ::ffff:127.0.0.1 does not even count as loopback).
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None and not _is_public(str(embedded)):
-            return False
-    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local
-                                 or ip.is_multicast or ip.is_reserved or ip.is_unspecified)
