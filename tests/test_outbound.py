@@ -320,3 +320,48 @@ def test_proxies_are_never_used(serve: Callable[..., Server],
     assert session(LAX).get(server.url + "/").text == "direct"
     with pytest.raises(Refused):
         session(LAX).get(server.url + "/", proxies={"http": "http://10.0.0.1:3128"})
+
+
+def test_https_to_a_checked_address_keeps_the_name_for_the_certificate(
+        serve: Callable[..., Server], tmp_path: Any) -> None:
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pds.example")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("pds.example")]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server_names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    context.sni_callback = lambda sock, server_name, ctx: server_names.append(server_name)
+    hosts: list[str | None] = []
+    server = serve(lambda handler: (hosts.append(handler.headers["Host"]),
+                                    answer(b"over TLS")(handler)))
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    port = server.httpd.server_address[1]
+    rules = Policy(allow_private=True, resolve=resolving("127.0.0.1"))
+
+    reached = session(rules).get(f"https://pds.example:{port}/xrpc/_health",
+                                 verify=str(cert_file))
+
+    assert reached.text == "over TLS"
+    assert server_names == ["pds.example"] and hosts == [f"pds.example:{port}"]
+    with pytest.raises(requests.exceptions.SSLError):
+        session(rules).get(f"https://other.example:{port}/", verify=str(cert_file))

@@ -70,7 +70,8 @@ ERROR_DETAILS: dict[str, dict[str, Any]] = {
     "invalid_instance": {"required": ["reason"], "properties": {"reason": {
         "type": "string", "description": "Which rule refused the name: missing, too_long, "
         "characters, scheme, path, query, fragment, userinfo, port, ip_address, invalid, "
-        "private or single_label"}}},
+        "private or single_label; where the hub calls the server, also not_found (it does "
+        "not resolve) or private_address (it resolves to a private address)"}}},
     "page_out_of_range": {"required": ["pages"], "properties": {"pages": {"type": "integer"}}},
     "invalid_per_page": {"required": ["max"], "properties": {"max": {"const": 100}}},
     "embargoed": {"properties": {"embargo_until": {
