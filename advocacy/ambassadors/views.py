@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from advocacy.ambassadors import operations
 from advocacy.ambassadors.forms import OptInForm, OptOutForm, PreferencesForm
+from advocacy.channels import network_label
 from advocacy.errors import Rejected
 from advocacy.forms import show_errors
 from advocacy.i18n import as_list
@@ -21,7 +22,6 @@ from advocacy.memo import Memo
 from advocacy.paging import parse_page
 from advocacy.security import requires
 from advocacy.sharing import operations as sharing
-from advocacy.sharing.networks import network_label
 from advocacy.site.chrome import render_page
 from advocacy.stories import operations as stories
 

@@ -27,6 +27,7 @@ from advocacy.api.serializers import (
     revision_json,
     story_json,
 )
+from advocacy.channels import NETWORK_VALUES
 from advocacy.curation import operations as curation
 from advocacy.database import as_utc, utcnow
 from advocacy.errors import Rejected
@@ -35,7 +36,6 @@ from advocacy.notifications import operations as notifications
 from advocacy.paging import parse_page, parse_per_page
 from advocacy.rulebook import operations as rulebook
 from advocacy.security import requires
-from advocacy.sharing.networks import NETWORK_VALUES
 from advocacy.stories import operations as stories
 from advocacy.text import parse_id, require_storable
 

@@ -7,9 +7,9 @@ from typing import Any, get_args
 from flask import current_app, url_for
 
 from advocacy.accounts.operations import MAX_TOKEN_SECONDS
+from advocacy.channels import Network, Unit
 from advocacy.notifications.models import NotificationKind
 from advocacy.sharing.models import ShareStatus
-from advocacy.sharing.networks import Network, Unit
 from advocacy.stories.states import StoryStatus
 
 NETWORKS = [network.value for network in Network]

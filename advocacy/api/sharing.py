@@ -25,6 +25,7 @@ from advocacy.api.bodies import (
     version_field,
 )
 from advocacy.api.serializers import iso, story_json
+from advocacy.channels import parse_network
 from advocacy.curation import operations as curation
 from advocacy.errors import Rejected
 from advocacy.extensions import check_limited
@@ -33,7 +34,6 @@ from advocacy.paging import parse_page, parse_per_page
 from advocacy.security import requires
 from advocacy.sharing import operations as sharing
 from advocacy.sharing.models import Share
-from advocacy.sharing.networks import parse_network
 
 
 def ambassador_json(ambassador: Ambassador | None) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from advocacy.channels import NETWORK_LABELS, Network
 from advocacy.curation.models import VERDICT_LABELS
-from advocacy.sharing.networks import NETWORK_LABELS, Network
 from advocacy.stories.forms import CheckboxList
 
 #: What datetime-local inputs send (with or without seconds).

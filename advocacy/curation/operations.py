@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from advocacy import database as db
 from advocacy.accounts.models import User
+from advocacy.channels import NETWORK_VALUES, Network, compose, measure
 from advocacy.curation.diff import RevisionDiff, compare
 from advocacy.curation.models import Comment, Decision, ReviewPresence, Verdict
 from advocacy.database import as_utc, utcnow
@@ -23,7 +24,6 @@ from advocacy.media.models import MediaStatus
 from advocacy.paging import Page, paginate
 from advocacy.rulebook import operations as rulebook
 from advocacy.settings.operations import SELF_APPROVAL, setting
-from advocacy.sharing.networks import NETWORK_VALUES, Network, compose, measure
 from advocacy.sharing.operations import stand_in_link
 from advocacy.signals import (
     comment_added,

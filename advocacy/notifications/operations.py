@@ -12,11 +12,11 @@ from sqlalchemy.orm import joinedload
 
 from advocacy import database as db
 from advocacy.accounts.models import User
+from advocacy.channels import network_label
 from advocacy.database import utcnow
 from advocacy.errors import Message
 from advocacy.notifications.models import Notification, NotificationKind
 from advocacy.paging import Page, paginate
-from advocacy.sharing.networks import network_label
 
 K = NotificationKind
 #: How each kind reads; %(actor)s is who did it, %(story)s the story's title.

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from advocacy.sharing.networks import NETWORK_LABELS
+from advocacy.channels import NETWORK_LABELS
 
 
 class ComposerForm(FlaskForm):

@@ -19,13 +19,7 @@ from advocacy import database as db
 from advocacy.accounts.models import User
 from advocacy.ambassadors.models import Ambassador
 from advocacy.ambassadors.operations import require_ambassador, set_preferences
-from advocacy.database import as_utc, utcnow
-from advocacy.errors import Conflict, NotFound, Rejected
-from advocacy.guidelines import Finding
-from advocacy.memo import Memo
-from advocacy.rulebook import operations as rulebook
-from advocacy.sharing.models import Share, ShareStatus
-from advocacy.sharing.networks import (
+from advocacy.channels import (
     LINK_PLACEHOLDER,
     Network,
     TextLength,
@@ -34,6 +28,12 @@ from advocacy.sharing.networks import (
     measure,
     parse_network,
 )
+from advocacy.database import as_utc, utcnow
+from advocacy.errors import Conflict, NotFound, Rejected
+from advocacy.guidelines import Finding
+from advocacy.memo import Memo
+from advocacy.rulebook import operations as rulebook
+from advocacy.sharing.models import Share, ShareStatus
 from advocacy.sharing.similarity import NEARLY_IDENTICAL, closest
 from advocacy.signals import share_created
 from advocacy.stories.models import Story

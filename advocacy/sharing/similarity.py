@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from advocacy.sharing.networks import LINK_PLACEHOLDER
+from advocacy.channels import LINK_PLACEHOLDER
 
 #: At or above this, a text counts as nearly identical to another.
 NEARLY_IDENTICAL = 0.9

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from advocacy.ambassadors import operations as ambassadors
 from advocacy.analytics import clicks
 from advocacy.analytics import operations as analytics
+from advocacy.channels import NETWORK_LABELS, Network, network_label, parse_network
 from advocacy.errors import Rejected
 from advocacy.extensions import check_limited, limiter
 from advocacy.forms import show_errors
@@ -26,7 +27,6 @@ from advocacy.security import public, requires
 from advocacy.sharing import links, operations
 from advocacy.sharing.forms import ComposerForm, PostedForm
 from advocacy.sharing.models import SHARE_STATUS_LABELS, Share
-from advocacy.sharing.networks import NETWORK_LABELS, Network, network_label, parse_network
 from advocacy.stories.models import Story
 
 blueprint = Blueprint("sharing", __name__)

@@ -1,8 +1,7 @@
-"""Networks: names, counting as each network counts, composing, share links, Mastodon servers."""
+"""Channels: the registry and names, counting as each network counts, composing, share links."""
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,20 +11,22 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from twitter_text import parse_tweet
 
-from advocacy.errors import Rejected
-from advocacy.sharing import networks
-from advocacy.sharing.networks import (
+from advocacy.channels import (
     LINK_PLACEHOLDER,
     NETWORK_LABELS,
+    Channel,
     Network,
     TextLength,
+    channel,
+    channels,
     compose,
     intent_url,
     measure,
-    parse_instance,
     parse_network,
-    resolves_publicly,
+    register,
 )
+from advocacy.channels.x import X_DOT_BUDGET
+from advocacy.errors import Rejected
 
 BOUNDED = settings(max_examples=200, deadline=None)
 LINK = "https://hub.example/s/Ab3dE5gH"
@@ -65,6 +66,75 @@ def test_the_unknown_network_message_names_the_allowed_ones(app: Flask) -> None:
     with app.test_request_context():
         message = str(caught.value.message)
     assert all(n.value in message for n in Network)
+
+
+# -- the registry -------------------------------------------------------------------------------
+
+#: The networks of the public contract (the API's enum, stored shares), in the order listed.
+CONTRACT = ["linkedin", "x", "facebook", "mastodon", "bluesky", "whatsapp", "email"]
+SAMPLE = "Mooi 日本 👍🏽 @eva@mastodon.social\n" + LINK
+SAMPLE_QUERY = ("Mooi%20%E6%97%A5%E6%9C%AC%20%F0%9F%91%8D%F0%9F%8F%BD%20%40eva%40mastodon.social"
+                "%0Ahttps%3A%2F%2Fhub.example%2Fs%2FAb3dE5gH")
+ENCODED_LINK = "https%3A%2F%2Fhub.example%2Fs%2FAb3dE5gH"
+
+#: network, label, how it counts SAMPLE, its share link for SAMPLE (as before the channels).
+CHANNELS = [
+    ("linkedin", "LinkedIn", TextLength(62, 3000, "characters"),
+     "https://www.linkedin.com/sharing/share-offsite/?url=" + ENCODED_LINK),
+    ("x", "X", TextLength(64, 280, "weighted"),
+     "https://x.com/intent/tweet?text=" + SAMPLE_QUERY),
+    ("facebook", "Facebook", TextLength(62, None, "characters"),
+     "https://www.facebook.com/sharer/sharer.php?u=" + ENCODED_LINK),
+    ("mastodon", "Mastodon", TextLength(38, 500, "characters"),
+     "https://mastodon.social/share?text=" + SAMPLE_QUERY),
+    ("bluesky", "Bluesky", TextLength(61, 300, "graphemes"),
+     "https://bsky.app/intent/compose?text=" + SAMPLE_QUERY),
+    ("whatsapp", "WhatsApp", TextLength(62, None, "characters"),
+     "https://wa.me/?text=" + SAMPLE_QUERY),
+    ("email", "E-mail", TextLength(62, None, "characters"),
+     "mailto:?subject=Q3%20%26%20more&body=" + SAMPLE_QUERY.replace("%0A", "%0D%0A")),
+]
+
+
+def test_the_registry_lists_exactly_the_networks_of_the_public_contract() -> None:
+    assert [known.network for known in channels()] == CONTRACT == [n.value for n in Network]
+    assert [row[0] for row in CHANNELS] == CONTRACT
+
+
+@pytest.mark.parametrize(("name", "label", "length", "link"), CHANNELS)
+def test_each_channel_counts_and_links_as_its_network_does(
+        app: Flask, name: str, label: str, length: TextLength, link: str) -> None:
+    known = channel(name)
+    assert known is channel(Network(name))
+    assert type(known).__module__ == f"advocacy.channels.{name}"  # one module a network
+    with app.test_request_context():
+        assert str(known.label) == label
+    assert known.measure(SAMPLE) == measure(Network(name), SAMPLE) == length
+    assert (known.limit, known.unit) == (length.limit, length.unit)
+    assert known.needs_instance is (name == "mastodon")
+    assert known.share_link(text=SAMPLE, url=LINK, title="Q3 & more",
+                            instance="mastodon.social") == link
+    assert intent_url(Network(name), text=SAMPLE, url=LINK, title="Q3 & more",
+                      instance="mastodon.social") == link
+
+
+def test_a_network_takes_one_channel_only() -> None:
+    class Another(Channel):
+        network = Network.X
+        label = "X"
+
+        def share_link(self, *, text: str, url: str, title: str,
+                       instance: str | None = None) -> str:
+            return "https://x.example/"
+
+    with pytest.raises(ValueError, match="x has a channel already: X"):
+        register(Another)
+    assert type(channel("x")).__name__ == "X"
+
+
+def test_an_unknown_name_has_no_channel() -> None:
+    with pytest.raises(KeyError):
+        channel("myspace")
 
 
 # -- X ------------------------------------------------------------------------------------------
@@ -126,7 +196,7 @@ def dotted_texts(draw: st.DrawFn) -> str:
 @BOUNDED
 @given(dotted_texts())
 def test_x_counts_token_by_token_exactly_as_twitter_text_counts_the_whole(text: str) -> None:
-    assert text.count(".") ** 2 > networks.X_DOT_BUDGET
+    assert text.count(".") ** 2 > X_DOT_BUDGET
     assert x_count(text) == parse_tweet(text).weightedLength
 
 
@@ -293,129 +363,3 @@ def test_email_puts_the_title_in_the_subject_and_the_text_in_the_body() -> None:
     url = share_url(Network.EMAIL, text="Line one\nLine two " + LINK)
     assert url == ("mailto:?subject=Our%20Q3%20story&body=Line%20one%0D%0ALine%20two%20"
                    "https%3A%2F%2Fhub.example%2Fs%2FAb3dE5gH")
-
-
-# -- the ambassador's Mastodon server -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(("raw", "host"), [
-    ("mastodon.social", "mastodon.social"),
-    ("https://mastodon.social", "mastodon.social"),
-    ("https://mastodon.social/", "mastodon.social"),
-    ("http://mastodon.social/", "mastodon.social"),
-    ("HTTPS://Mastodon.Social", "mastodon.social"),
-    ("@someone@mastodon.social", "mastodon.social"),
-    ("someone@mastodon.social", "mastodon.social"),
-    ("MASTODON.Social", "mastodon.social"),
-    ("  mastodon.social \n", "mastodon.social"),
-    ("mastodon.social.", "mastodon.social"),
-    ("mastödon.example", "xn--mastdon-d1a.example"),
-    ("xn--mastdon-d1a.example", "xn--mastdon-d1a.example"),
-    ("ｍａｓｔｏｄｏｎ．ｓｏｃｉａｌ", "mastodon.social"),
-    ("social.example.co.uk", "social.example.co.uk"),
-    ("1.example", "1.example"),
-])
-def test_a_server_is_kept_as_its_bare_ascii_name(raw: str, host: str) -> None:
-    assert parse_instance(raw) == host
-
-
-@pytest.mark.parametrize(("raw", "reason"), [
-    (None, "missing"), (42, "missing"), (b"mastodon.social", "missing"), ("", "missing"),
-    ("   ", "missing"),
-    ("a" * 300, "too_long"), (("abc." * 64) + "com", "too_long"), ("x" * 600, "too_long"),
-    ("127.0.0.1", "ip_address"), ("2130706433", "ip_address"), ("0177.0.0.1", "ip_address"),
-    ("0x7f.0.0.1", "ip_address"), ("0x7f000001", "ip_address"), ("127.1", "ip_address"),
-    ("１２７.０.０.１", "ip_address"), ("https://10.0.0.1/", "ip_address"),
-    ("[::1]", "ip_address"), ("https://[::1]/", "ip_address"), ("::1", "ip_address"),
-    ("example.0x1", "ip_address"),
-    ("localhost", "private"), ("LOCALHOST.", "private"), ("app.localhost", "private"),
-    ("printer.local", "private"), ("db.internal", "private"), ("nas.lan", "private"),
-    ("router.home.arpa", "private"), ("abcdefghijklmnop.onion", "private"),
-    ("mastodon", "single_label"), ("https://mastodon/", "single_label"),
-    ("user:pw@mastodon.social", "userinfo"), ("https://user@mastodon.social", "userinfo"),
-    ("https://user:pw@mastodon.social/", "userinfo"), ("me me@mastodon.social", "characters"),
-    ("mastodon.social:443", "port"), ("https://mastodon.social:8443/", "port"),
-    ("mastodon.social/@someone", "path"), ("https://mastodon.social//", "path"),
-    ("https://evil.example/phish", "path"), ("mastodon.social?x=1", "query"),
-    ("mastodon.social#top", "fragment"),
-    ("-mastodon.social", "invalid"), ("mastodon-.social", "invalid"),
-    ("mast_odon.social", "invalid"), ("mastodon..social", "invalid"),
-    ("a" * 64 + ".social", "invalid"), ("mast%6fdon.social", "invalid"),
-    ("mastodon.social!", "invalid"), ("https://", "invalid"),
-    ("mas todon.social", "characters"), ("mastodon.social\x00", "characters"),
-    ("mastodon\u200b.social", "characters"), ("mastodon\u202e.social", "characters"),
-    ("mastodon\tsocial", "characters"),
-    ("ftp://mastodon.social", "scheme"), ("javascript:alert(1)", "scheme"),
-    ("file:///etc/passwd", "scheme"),
-])
-def test_a_server_name_that_could_point_elsewhere_is_refused(raw: object, reason: str) -> None:
-    with pytest.raises(Rejected) as caught:
-        parse_instance(raw)
-    assert caught.value.code == "invalid_instance"
-    assert caught.value.details == {"reason": reason}
-    assert "mastodon_instance" in caught.value.fields
-
-
-INSTANCE_CHARACTERS = "abcXYZ019.-_:/@[]?#%ö。．\u3002 \t\x00\u200b" + "１"
-
-
-@BOUNDED
-@given(st.one_of(st.text(max_size=300), st.text(st.sampled_from(INSTANCE_CHARACTERS),
-                                                 max_size=80),
-                 st.from_regex(r"(https?://)?(@[a-z]+@)?[a-z0-9.-]{1,30}(:[0-9]+)?/?",
-                               fullmatch=True)))
-def test_a_server_name_is_either_refused_or_a_plain_public_looking_name(raw: str) -> None:
-    try:
-        host = parse_instance(raw)
-    except Rejected as refused:
-        assert refused.code == "invalid_instance"
-        return
-    assert host.isascii() and host == host.lower() and len(host) <= 253
-    assert "." in host and not host.rsplit(".", 1)[1].isdigit()
-    assert set(host) <= set("abcdefghijklmnopqrstuvwxyz0123456789.-")
-    assert parse_instance(host) == host
-
-
-# -- resolving it -------------------------------------------------------------------------------
-
-
-def fake_resolver(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
-    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
-                 (a, port)) for a in addresses]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
-
-@pytest.mark.parametrize("addresses", [
-    ("93.184.215.14",), ("2606:4700:4700::1111",), ("93.184.215.14", "2606:4700:4700::1111"),
-])
-def test_a_server_with_only_public_addresses_may_be_called(
-        monkeypatch: pytest.MonkeyPatch, addresses: tuple[str, ...]) -> None:
-    fake_resolver(monkeypatch, *addresses)
-    assert resolves_publicly("mastodon.social")
-
-
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-    "0.0.0.0",  # noqa: S104  (an address resolved to, not one to bind)
-    "224.0.0.1", "240.0.0.1", "255.255.255.255", "::1", "::", "fe80::1%eth0",
-    "fc00::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2002:7f00:1::1",
-    "64:ff9b::a00:1", "2001:db8::1",
-])
-def test_a_server_resolving_to_any_private_address_may_not_be_called(
-        monkeypatch: pytest.MonkeyPatch, address: str) -> None:
-    fake_resolver(monkeypatch, "93.184.215.14", address)
-    assert not resolves_publicly("mastodon.social")
-
-
-def test_a_server_that_does_not_resolve_may_not_be_called(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_resolver(monkeypatch)
-    assert not resolves_publicly("mastodon.social")
-
-    def fails(*args: Any, **kwargs: Any) -> list[Any]:
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", fails)
-    assert not resolves_publicly("mastodon.social")
