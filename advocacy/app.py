@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import time
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +26,7 @@ from advocacy.errors import (
     rejected_response,
 )
 from advocacy.extensions import babel, csrf, limiter, limiter_settings, login_manager
+from advocacy.instance import kept_value
 from advocacy.text import IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,20 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _instance_secret_key(instance: Path) -> str:
     """The embedded setup's key, created once; several workers starting at once agree on it."""
-    path = instance / "secret_key"
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(descriptor, "w") as key_file:
-            key_file.write(secrets.token_urlsafe(48))
-    for _attempt in range(50):  # another worker may be writing it right now
-        key = path.read_text().strip()
-        if key:
-            return key
-        time.sleep(0.01)
-    raise RuntimeError(f"{path} is empty; delete it and start again")
+    return kept_value(instance / "secret_key", lambda: secrets.token_urlsafe(48))
 
 
 def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:

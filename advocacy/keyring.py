@@ -13,8 +13,6 @@ Changing keys: put the new key first, run ``advocacy tokens rotate`` (every
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,6 +22,8 @@ from flask import Flask, current_app
 from sqlalchemy import Dialect, MetaData, Table, Text, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
+
+from advocacy.instance import kept_value
 
 EXTENSION_KEY = "advocacy.keyring"
 INSTANCE_KEY_FILE = "token_key"
@@ -61,28 +61,14 @@ def parse_keys(value: str) -> tuple[str, ...]:
 
 
 def instance_key(instance: Path) -> str:
-    """The embedded setup's key, created once with mode 0600; every process agrees on it.
-
-    As app._instance_secret_key does for the secret key: O_EXCL makes one process the
-    writer, the others wait until its key is there.
-    """
+    """The embedded setup's key, created once with mode 0600; every process agrees on it."""
     path = instance / INSTANCE_KEY_FILE
+    key = kept_value(path, lambda: Fernet.generate_key().decode("ascii"))
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(descriptor, "w") as key_file:
-            key_file.write(Fernet.generate_key().decode("ascii"))
-    for _attempt in range(50):  # another process may be writing it right now
-        key = path.read_text().strip()
-        if key:
-            try:
-                return parse_keys(key)[0]
-            except ValueError:
-                raise RuntimeError(f"{path} does not hold a Fernet key") from None
-        time.sleep(0.01)
-    raise RuntimeError(f"{path} is empty; delete it only if no token was stored with it")
+        return parse_keys(key)[0]
+    except ValueError:
+        raise RuntimeError(f"{path} does not hold a Fernet key; delete it only if no token "
+                           "was stored with it") from None
 
 
 def _keys_of(app: Flask) -> MultiFernet:
