@@ -13,7 +13,10 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -392,6 +395,41 @@ def live_server(app: Flask, backend_config: dict[str, Any]) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+# -- a real worker process ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def worker_process(backend_config: dict[str, Any], logs: Path,
+                   **settings: str) -> Iterator[subprocess.Popen[str]]:
+    """``advocacy worker`` (one thread, no periodic jobs) on the test backend, with extra
+    ``ADVOCACY_*`` ``settings``; its log and temporary files under ``logs``. Killed, if it is
+    still alive, when the block ends."""
+    env = {**os.environ, **{f"ADVOCACY_{key}": str(value)
+                            for key, value in {**backend_config, **settings}.items()},
+           "ADVOCACY_SECRET_KEY": "test-secret", "TMPDIR": str(logs)}
+    command = str(Path(sys.executable).with_name("advocacy"))
+    log = (logs / f"worker-{time.monotonic_ns()}.log").open("w")
+    process = subprocess.Popen([command, "worker", "--workers", "1", "--no-periodic"],
+                               env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        log.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str,
+               every: float = 0.05) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(every)
 
 
 # -- people with tokens and stories in a given state (curation, sharing) -----------------------

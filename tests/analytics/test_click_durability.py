@@ -7,11 +7,9 @@ database and journal (a SQLite file, or PostgreSQL and a Redis stream) and reall
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,7 +25,7 @@ from advocacy.analytics.clicks import recorder
 from advocacy.analytics.journal import journal_for
 from advocacy.analytics.models import Click
 from advocacy.analytics.storing import ClickStorer
-from tests.conftest import RUNNING, Person
+from tests.conftest import RUNNING, Person, wait_until, worker_process
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 CLAIM_SECONDS = 2
@@ -62,32 +60,10 @@ def _stored(app: Flask) -> tuple[int, int]:
     return int(total), int(distinct)
 
 
-def _wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.2)
-
-
-@contextlib.contextmanager
-def _worker(backend_config: dict[str, Any], tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    """``advocacy worker`` on the test backend; killed (if still alive) when the block ends."""
-    env = {**os.environ, **{f"ADVOCACY_{key}": str(value)
-                            for key, value in backend_config.items()},
-           "ADVOCACY_SECRET_KEY": "test-secret",
-           "ADVOCACY_CLICK_CLAIM_SECONDS": str(CLAIM_SECONDS)}
-    command = str(Path(sys.executable).with_name("advocacy"))
-    log = (tmp_path / f"worker-{time.monotonic_ns()}.log").open("w")
-    process = subprocess.Popen([command, "worker", "--workers", "1", "--no-periodic"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        log.close()
+def _worker(backend_config: dict[str, Any],
+            tmp_path: Path) -> contextlib.AbstractContextManager[subprocess.Popen[str]]:
+    """A worker that takes a dead worker's batches over after ``CLAIM_SECONDS``."""
+    return worker_process(backend_config, tmp_path, CLICK_CLAIM_SECONDS=str(CLAIM_SECONDS))
 
 
 @contextlib.contextmanager
@@ -146,13 +122,13 @@ def test_a_worker_killed_mid_batch_loses_no_click(
     journal = journal_for(app)
     with _clicks_table_locked(backend_config), _worker(backend_config, tmp_path) as doomed:
         # It claims the batch and waits on the lock, mid-transaction: kill it there.
-        _wait_until(lambda: journal.claimed() > 0, 30, "the worker claims the batch")
+        wait_until(lambda: journal.claimed() > 0, 30, "the worker claims the batch")
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=10)
     assert _stored(app) == (0, 0)
     _click(app, client, link, 10)  # and the hub went on answering meanwhile
     with _worker(backend_config, tmp_path):
-        _wait_until(lambda: _stored(app)[0] >= 50 and journal.waiting() == 0, 60,
+        wait_until(lambda: _stored(app)[0] >= 50 and journal.waiting() == 0, 60,
                     "the next worker takes the dead worker's batch over")
     assert _stored(app) == (50, 50)
 
@@ -167,7 +143,7 @@ def test_clicks_answered_while_the_database_is_away_for_a_minute_are_all_stored(
     journal = journal_for(app)
     answered = 5
     with _worker(backend_config, tmp_path) as worker:
-        _wait_until(lambda: _stored(app)[0] == 5, 30, "the worker stores the first clicks")
+        wait_until(lambda: _stored(app)[0] == 5, 30, "the worker stores the first clicks")
         with _database_away(backend_config):
             started = time.monotonic()
             while time.monotonic() - started < 60:
@@ -175,7 +151,7 @@ def test_clicks_answered_while_the_database_is_away_for_a_minute_are_all_stored(
                 answered += 5
                 time.sleep(1)
             assert worker.poll() is None  # the worker waited the outage out
-        _wait_until(lambda: _stored(app)[0] >= answered and journal.waiting() == 0, 90,
+        wait_until(lambda: _stored(app)[0] >= answered and journal.waiting() == 0, 90,
                     "the worker stores what waited once the database is back")
     assert _stored(app) == (answered, answered)
 
@@ -225,5 +201,5 @@ def test_a_worker_keeps_storing_while_clicks_arrive(
     with _worker(backend_config, tmp_path):
         for _ in range(5):
             _click(app, client, link, 4)
-        _wait_until(lambda: _stored(app)[0] == 20, 30, "the worker stores every click")
+        wait_until(lambda: _stored(app)[0] == 20, 30, "the worker stores every click")
     assert _stored(app) == (20, 20)

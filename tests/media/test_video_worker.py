@@ -3,13 +3,9 @@ transcode: the video is queued again and becomes ready, and no half-written file
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,36 +17,9 @@ from advocacy.accounts.models import User
 from advocacy.database import utcnow
 from advocacy.media.tasks import STUCK_AFTER, requeue_stuck
 from advocacy.queue import queue_of
-from tests.conftest import stored_files
+from tests.conftest import stored_files, wait_until, worker_process
 from tests.media import videos
 from tests.media.conftest import asset_of, upload
-
-
-@contextlib.contextmanager
-def _worker(backend_config: dict[str, Any], tmp: Path) -> Iterator[subprocess.Popen[str]]:
-    """``advocacy worker`` on the test backend, its temporary files under ``tmp``."""
-    env = {**os.environ, **{f"ADVOCACY_{key}": str(value)
-                            for key, value in backend_config.items()},
-           "ADVOCACY_SECRET_KEY": "test-secret", "TMPDIR": str(tmp)}
-    command = str(Path(sys.executable).with_name("advocacy"))
-    log = (tmp.parent / f"worker-{time.monotonic_ns()}.log").open("w")
-    process = subprocess.Popen([command, "worker", "--workers", "1", "--no-periodic"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        log.close()
-
-
-def _wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.01)
 
 
 def _status(app: Flask, asset_id: int) -> str | None:
@@ -70,8 +39,8 @@ def test_a_worker_killed_mid_transcode_leaves_nothing_and_the_video_is_queued_ag
     before = {key for key in stored_files(app) if key.startswith("videos/")}
     item = upload(app, draft(author), author.id, source)
 
-    with _worker(backend_config, tmp) as worker:
-        _wait_until(lambda: any(tmp.glob("advocacy-video-*/.web.mp4.*.part")), 60,
+    with worker_process(backend_config, tmp) as worker:
+        wait_until(lambda: any(tmp.glob("advocacy-video-*/.web.mp4.*.part")), 60,
                     "the worker writing the web version")
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
@@ -87,8 +56,8 @@ def test_a_worker_killed_mid_transcode_leaves_nothing_and_the_video_is_queued_ag
         assert requeue_stuck(utcnow()) == 0
         assert requeue_stuck(utcnow() + STUCK_AFTER + timedelta(minutes=1)) == 1
         db.commit()
-    with _worker(backend_config, tmp):
-        _wait_until(lambda: _status(app, item.asset_id) == "ready", 90, "the video ready")
+    with worker_process(backend_config, tmp):
+        wait_until(lambda: _status(app, item.asset_id) == "ready", 90, "the video ready")
     asset = asset_of(app, item.asset_id)
     assert asset is not None and asset.original_key is None
     assert (asset.width, asset.height) == (640, 480)
