@@ -175,7 +175,7 @@ def seed(app: Any) -> tuple[str, int, float]:
              "created_at": now}
             for story_id in rng.sample(matching, SHARED)
             for network in rng.sample(["linkedin", "x", "bluesky"], rng.randint(1, 2))])
-        _token, secret = issue_token(ambassador, "bench")
+        _token, secret = issue_token(ambassador, "bench", None)
         db.commit()
         in_feed = session.scalar(select(func.count()).select_from(
             select(ambassador_topics.c.topic_id).where(
