@@ -36,6 +36,7 @@ AUDIT_LABELS = {
     "story.archive": _l("archived a story"),
     "guidelines.replaced": _l("changed the brand guidelines"),
     "settings.changed": _l("changed a setting"),
+    "account.credentials_revoked": _l("ended an account's sessions and API tokens"),
 }
 AUDIT_DETAIL_LABELS = {
     "title": _l("title"), "comment": _l("comment"), "topics": _l("topics"),
@@ -45,6 +46,14 @@ AUDIT_DETAIL_LABELS = {
     "via": _l("via"), "set_id": _l("rule set version"), "rules": _l("rules"),
     "added": _l("added"), "removed": _l("removed"), "setting": _l("setting"),
     "value": _l("now"),
+    "user_id": _l("account"), "reason": _l("reason"), "tokens": _l("API tokens"),
+}
+#: Recorded codes shown in words (why an account's credentials were revoked).
+AUDIT_VALUE_LABELS = {
+    "password_changed": _l("the password was changed"),
+    "password_reset": _l("the password was reset"),
+    "signed_out_everywhere": _l("signed out everywhere"),
+    "deactivated": _l("the account was switched off"),
 }
 
 
@@ -175,4 +184,5 @@ def audit_log() -> str:
     story_id = parse_id(request.args.get("story") or "")
     page = audit.events(parse_page(request.args.get("page")), 50, story_id=story_id)
     return render_template("admin/audit.html", page=page, story_id=story_id,
-                           AUDIT_LABELS=AUDIT_LABELS, AUDIT_DETAIL_LABELS=AUDIT_DETAIL_LABELS)
+                           AUDIT_LABELS=AUDIT_LABELS, AUDIT_DETAIL_LABELS=AUDIT_DETAIL_LABELS,
+                           AUDIT_VALUE_LABELS=AUDIT_VALUE_LABELS)

@@ -161,3 +161,19 @@ def test_revocations_are_in_the_audit_log(
         assert event.actor_id == user.id
         assert event.details == {"user_id": user.id, "reason": "password_changed",
                                  "tokens": ["laptop"]}
+
+
+def test_admins_read_revocations_in_words_on_the_audit_page(
+    client: FlaskClient, app: Flask, signed_in: Callable[..., User],
+    make_user: Callable[..., User]
+) -> None:
+    user = signed_in()
+    _token(app.test_client(), user, "laptop")
+    _change_password(client)
+    admin = make_user(Role.ADMIN)
+    reader = app.test_client()
+    login(reader, admin)
+    page = reader.get("/admin/audit").get_data(as_text=True)
+    assert "ended an account's sessions and API tokens" in page
+    assert "the password was changed" in page and "password_changed" not in page
+    assert "API tokens:</span>" in page and "laptop" in page
