@@ -101,7 +101,7 @@ def wants_json(req: Request) -> bool:
 
 
 def error_payload(code: str, message: Message, details: Mapping[str, Any] | None = None) -> Any:
-    """The JSON error body of design.md §4."""
+    """The JSON error body of the public contract (docs/api.md)."""
     return {"error": {"code": code, "message": str(message), "details": dict(details or {})}}
 
 

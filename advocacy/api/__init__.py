@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1 (design.md §4), documented at /api/v1/openapi.json."""
+"""The JSON API under /api/v1 (docs/api.md), documented at /api/v1/openapi.json."""
 
 from __future__ import annotations
 

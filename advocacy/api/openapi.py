@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of the JSON API (design.md §4)."""
+"""The OpenAPI 3.1 document of the JSON API (the contract: docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """API handlers of ambassadors, the feed, shares, impact, where a story travelled and
-retraction (design.md §4)."""
+retraction (docs/api.md)."""
 
 from __future__ import annotations
 

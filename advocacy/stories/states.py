@@ -1,4 +1,4 @@
-"""The story state machine (design.md §3), in one place.
+"""The story state machine (docs/api.md, *Story states*), in one place.
 
 Every status change goes through :func:`next_status`; a transition that is
 not in :data:`TRANSITIONS` raises :class:`IllegalTransition`, answered as 409.
